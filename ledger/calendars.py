@@ -1,0 +1,144 @@
+"""Business-time arithmetic over a `BusinessCalendar`.
+
+Opening windows are written in local wall-clock time; they are turned into instants day by day, so
+a window's length is the real time between its two instants. A Sunday 08:00-22:00 window on the day
+the clocks go forward is still 14 hours long, while the night before it is one hour shorter.
+
+Instants here are whole Unix seconds (`int`): the ledger's durations are whole seconds.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+
+from ledger.terms import WEEKDAYS, BusinessCalendar, window_minutes
+from ledger.timevalues import contract_zone
+
+__all__ = ["ClosedReason", "OpeningHours", "opening_hours"]
+
+ClosedReason = Literal["closed", "holiday"]
+_MAX_DAYS_WITHOUT_OPENING = 3700  # ten years: a calendar that never opens is an error, not a hang
+
+
+class OpeningHours:
+    """A compiled calendar: which instants are open time."""
+
+    def __init__(self, calendar: BusinessCalendar) -> None:
+        self.calendar = calendar
+        self.zone = contract_zone(calendar.timezone)
+        self.windows: list[list[tuple[int, int]]] = [
+            [window_minutes(window) for window in calendar.windows.get(day, ())] for day in WEEKDAYS
+        ]
+        self.holidays = frozenset(calendar.holidays.dates)
+        self.closed_on_holidays = calendar.on_holidays == "closed"
+        self._days: dict[date, tuple[tuple[int, int], ...]] = {}
+        if not any(self.windows):
+            raise ValueError("the calendar has no opening windows on any weekday")
+
+    def is_closed_for_holiday(self, day: date) -> bool:
+        return self.closed_on_holidays and day in self.holidays
+
+    def day_intervals(self, day: date) -> tuple[tuple[int, int], ...]:
+        """Open intervals of local `day`, as Unix-second pairs (empty on a closed holiday)."""
+        cached = self._days.get(day)
+        if cached is not None:
+            return cached
+        intervals: tuple[tuple[int, int], ...] = ()
+        if not self.is_closed_for_holiday(day):
+            intervals = tuple(
+                (self._instant(day, start), self._instant(day, end))
+                for start, end in self.windows[day.weekday()]
+            )
+        self._days[day] = intervals
+        return intervals
+
+    def _instant(self, day: date, minutes: int) -> int:
+        # Wall-clock time first, then the zone: 22:00 on a DST day resolves to its real instant.
+        wall = datetime.combine(day, time(0)) + timedelta(minutes=minutes)
+        return int(wall.replace(tzinfo=self.zone).timestamp())
+
+    def local_date(self, instant: int) -> date:
+        return datetime.fromtimestamp(instant, UTC).astimezone(self.zone).date()
+
+    def open_intervals(self, start: int, end: int) -> Iterator[tuple[int, int]]:
+        """Open intervals inside [start, end), clipped to it, in order."""
+        day = self.local_date(start)
+        while True:
+            intervals = self.day_intervals(day)
+            for open_start, open_end in intervals:
+                if open_end <= start:
+                    continue
+                if open_start >= end:
+                    return
+                yield max(open_start, start), min(open_end, end)
+            if self._instant(day + timedelta(days=1), 0) >= end:
+                return
+            day += timedelta(days=1)
+
+    def open_seconds(self, start: int, end: int) -> int:
+        """Seconds of open time in [start, end)."""
+        if end <= start:
+            return 0
+        return sum(b - a for a, b in self.open_intervals(start, end))
+
+    def add_open_seconds(self, start: int, seconds: int) -> int:
+        """The instant at which `seconds` of open time have passed since `start`.
+
+        With `seconds == 0` the answer is `start` itself: nothing is left to use.
+        """
+        if seconds <= 0:
+            return start
+        remaining = seconds
+        day = self.local_date(start)
+        for _ in range(_MAX_DAYS_WITHOUT_OPENING * 10):
+            for open_start, open_end in self.day_intervals(day):
+                if open_end <= start:
+                    continue
+                usable_from = max(open_start, start)
+                if open_end - usable_from >= remaining:
+                    return usable_from + remaining
+                remaining -= open_end - usable_from
+            day += timedelta(days=1)
+        raise ValueError("the calendar does not open often enough to reach the target")
+
+    def closed_stretches(self, start: int, end: int) -> Iterator[tuple[int, int, ClosedReason]]:
+        """The gaps between open intervals inside [start, end), with why each is closed."""
+        cursor = start
+        for open_start, open_end in self.open_intervals(start, end):
+            if open_start > cursor:
+                yield from self._explain_gap(cursor, open_start)
+            cursor = open_end
+        if cursor < end:
+            yield from self._explain_gap(cursor, end)
+
+    def _explain_gap(self, start: int, end: int) -> Iterator[tuple[int, int, ClosedReason]]:
+        """Split a closed gap at local midnights so that holidays are named as such."""
+        cursor = start
+        while cursor < end:
+            day = self.local_date(cursor)
+            next_midnight = self._instant(day + timedelta(days=1), 0)
+            piece_end = min(end, next_midnight)
+            reason: ClosedReason = "holiday" if self.is_closed_for_holiday(day) else "closed"
+            yield cursor, piece_end, reason
+            cursor = piece_end
+
+
+_COMPILED: OrderedDict[int, tuple[BusinessCalendar, OpeningHours]] = OrderedDict()
+_COMPILED_LIMIT = 4096
+
+
+def opening_hours(calendar: BusinessCalendar) -> OpeningHours:
+    """The compiled form of `calendar`, reused while the same terms object is alive."""
+    key = id(calendar)
+    cached = _COMPILED.get(key)
+    if cached is not None and cached[0] is calendar:
+        _COMPILED.move_to_end(key)
+        return cached[1]
+    hours = OpeningHours(calendar)
+    _COMPILED[key] = (calendar, hours)  # holding the calendar keeps its id from being reused
+    if len(_COMPILED) > _COMPILED_LIMIT:
+        _COMPILED.popitem(last=False)
+    return hours

@@ -1,0 +1,133 @@
+"""Plain records passed between the application, the store adapters and the read side.
+
+They carry no behaviour and import nothing from the storage libraries, so `ledger.application` and
+`projections` can depend on them without depending on SQLite or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+
+__all__ = [
+    "ALL_ACCOUNTS",
+    "EventIndex",
+    "KnownEvent",
+    "LedgerReader",
+    "LogRow",
+    "ScopeRow",
+    "WriteReceipt",
+]
+
+ALL_ACCOUNTS = "*"
+"""The account key of service-wide outages and maintenance in the scope index."""
+
+
+@dataclass(frozen=True)
+class ScopeRow:
+    """An index row: which account an event concerns, and the entity's interval after it.
+
+    `valid_from`/`valid_to` are the entity's known interval once the event is applied (an open
+    outage has no `valid_to`; a retracted one has neither). As-of queries use them to find the
+    entities that may touch a month without reading the whole log.
+    """
+
+    account_key: str
+    kind: str
+    valid_from: datetime | None
+    valid_to: datetime | None
+
+
+@dataclass(frozen=True)
+class EventIndex:
+    """What the ledger records beside the library's stored event."""
+
+    event_id: str
+    valid_at: datetime | None
+    content_hash: str
+    scopes: tuple[ScopeRow, ...]
+
+
+@dataclass
+class WriteReceipt:
+    """Filled in by the recorder inside the write transaction."""
+
+    positions: list[int] = field(default_factory=list)
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class KnownEvent:
+    """An event already in the store, looked up by its event_id."""
+
+    event_id: str
+    content_hash: str
+    position: int
+    recorded_at: datetime
+    type: str
+
+
+class LogRow(NamedTuple):
+    """One stored event as the read side sees it."""
+
+    position: int
+    recorded_at: datetime
+    event_id: str
+    type: str
+    originator_id: UUID
+    originator_version: int
+    valid_at: datetime | None
+    state: bytes
+
+    def data(self) -> dict[str, Any]:
+        decoded: dict[str, Any] = json.loads(self.state)
+        return decoded
+
+
+class LedgerReader(Protocol):
+    """Queries both store adapters answer (SQLite and PostgreSQL)."""
+
+    def head(self) -> tuple[int, datetime | None]:
+        """The last position and its recorded time (0 and None for an empty store)."""
+
+    def position_at(self, instant: datetime) -> int:
+        """The last position recorded at or before `instant` (0 if none)."""
+
+    def recorded_at_of(self, position: int) -> datetime | None: ...
+
+    def read_log(self, after: int, limit: int, upto: int | None = None) -> list[LogRow]: ...
+
+    def rows_for(self, originator_ids: list[UUID], upto: int) -> list[LogRow]:
+        """Every event of these entities up to `upto`, in position order."""
+
+    def scoped_entities(
+        self,
+        account_keys: list[str],
+        kinds: list[str],
+        start: datetime,
+        end: datetime,
+        upto: int,
+    ) -> list[UUID]:
+        """Entities of `kinds` for these accounts whose known interval touched [start, end]."""
+
+    def list_events(
+        self,
+        *,
+        account: str | None,
+        valid_from: datetime | None,
+        valid_to: datetime | None,
+        upto: int,
+        after: int,
+        limit: int,
+    ) -> list[LogRow]: ...
+
+    def account_ids(self, upto: int) -> list[str]: ...
+
+    def find_event_ids(self, event_ids: list[str]) -> dict[str, KnownEvent]: ...
+
+    def select_stored_events(self, originator_ids: list[UUID]) -> list[StoredEvent]: ...

@@ -1,0 +1,348 @@
+"""The production store: the library's PostgreSQL application recorder, extended for the ledger.
+
+The events table keeps the library's columns and adds `event_id` (unique), `valid_at`,
+`recorded_at` and `content_hash`. Positions are the library's `notification_id`, but assigned
+here - the previous position plus one - while holding the library's `EXCLUSIVE` table lock, so they
+have no gaps (a sequence would leave gaps behind rolled-back inserts). The same lock makes
+`recorded_at` non-decreasing in position order, so "as of time T" is always a prefix of the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg.sql import SQL, Composed, Identifier
+
+from ledger.records import EventIndex, KnownEvent, LogRow, WriteReceipt
+
+__all__ = ["LedgerPostgresRecorder"]
+
+_IMMUTABLE = "ledger events are immutable: % on % refused; corrections are new events"
+_COLUMNS = (
+    "notification_id AS position, recorded_at, event_id, topic, originator_id, "
+    "originator_version, valid_at, state"
+)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(UTC)
+
+
+class LedgerPostgresRecorder(PostgresApplicationRecorder):
+    """PostgreSQL recorder that records the ledger's index columns in the same transaction."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.scopes_table_name = f"{events_table_name.removesuffix('_events')}_event_scopes"
+        self.check_identifier_length(self.scopes_table_name + "_by_interval")
+        self.sql_create_statements = self._create_statements()
+        names = {
+            "schema": Identifier(self.datastore.schema),
+            "table": Identifier(self.events_table_name),
+            "scopes": Identifier(self.scopes_table_name),
+        }
+        self._insert_statement = SQL(
+            "WITH head AS ("
+            "  SELECT notification_id, recorded_at FROM {schema}.{table}"
+            "  ORDER BY notification_id DESC LIMIT 1), "
+            "tx AS (SELECT COALESCE((SELECT notification_id FROM head), 0) AS base, "
+            "  GREATEST(clock_timestamp(), COALESCE((SELECT recorded_at FROM head), "
+            "  '-infinity'::timestamptz)) AS at) "
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state, "
+            "  notification_id, event_id, valid_at, recorded_at, content_hash) "
+            "SELECT u.oid, u.version, u.topic, u.state, tx.base + u.ord, u.event_id, u.valid_at, "
+            "  tx.at, u.hash "
+            "FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], %s::text[], "
+            "  %s::timestamptz[], %s::text[]) WITH ORDINALITY "
+            "  AS u(oid, version, topic, state, event_id, valid_at, hash, ord), tx "
+            "ORDER BY u.ord "
+            "RETURNING notification_id, recorded_at"
+        ).format(**names)
+        self._insert_scopes_statement = SQL(
+            "INSERT INTO {schema}.{scopes} "
+            "SELECT e.notification_id, s.account_key, s.kind, e.originator_id, s.valid_from, "
+            "  s.valid_to "
+            "FROM unnest(%s::text[], %s::text[], %s::text[], %s::timestamptz[], "
+            "  %s::timestamptz[]) AS s(event_id, account_key, kind, valid_from, valid_to) "
+            "JOIN {schema}.{table} e ON e.event_id = s.event_id"
+        ).format(**names)
+        self._names = names
+
+    def _create_statements(self) -> list[Composed]:
+        names = {
+            "schema": Identifier(self.datastore.schema),
+            "table": Identifier(self.events_table_name),
+            "scopes": Identifier(self.scopes_table_name),
+            "refuse": Identifier(f"{self.events_table_name}_refuse_change"),
+        }
+
+        def named(suffix: str, base: str) -> Identifier:
+            return Identifier(f"{base}_{suffix}")
+
+        statements = [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                "originator_id uuid NOT NULL, originator_version bigint NOT NULL, topic text, "
+                "state bytea, notification_id bigint NOT NULL, event_id text NOT NULL, "
+                "valid_at timestamptz, recorded_at timestamptz NOT NULL, "
+                "content_hash text NOT NULL, "
+                "PRIMARY KEY (originator_id, originator_version))"
+            ).format(**names),
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {schema}.{table} (notification_id)"
+            ).format(index=Identifier(self.notification_id_index_name), **names),
+            SQL("CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {schema}.{table} (event_id)").format(
+                index=named("event_id", self.events_table_name), **names
+            ),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{table} "
+                "(recorded_at, notification_id)"
+            ).format(index=named("recorded_at", self.events_table_name), **names),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{scopes} ("
+                "position bigint NOT NULL, account_key text NOT NULL, kind text NOT NULL, "
+                "originator_id uuid NOT NULL, valid_from timestamptz, valid_to timestamptz)"
+            ).format(**names),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{scopes} "
+                "(account_key, kind, valid_from) INCLUDE (valid_to, position, originator_id)"
+            ).format(index=named("by_interval", self.scopes_table_name), **names),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{scopes} (account_key, position)"
+            ).format(index=named("by_position", self.scopes_table_name), **names),
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{refuse}() RETURNS trigger "
+                "LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION '" + _IMMUTABLE + "', TG_OP, TG_TABLE_NAME "
+                "USING ERRCODE = 'restrict_violation'; END $$"
+            ).format(**names),
+        ]
+        for target in (self.events_table_name, self.scopes_table_name):
+            for suffix, timing in (
+                ("refuse_rows", "BEFORE UPDATE OR DELETE ON {schema}.{target} FOR EACH ROW"),
+                ("refuse_truncate", "BEFORE TRUNCATE ON {schema}.{target} FOR EACH STATEMENT"),
+            ):
+                statements.append(
+                    SQL("CREATE OR REPLACE TRIGGER {trigger} " + timing + " EXECUTE FUNCTION "
+                        "{schema}.{refuse}()").format(
+                        trigger=named(suffix, target), target=Identifier(target), **names
+                    )
+                )  # fmt: skip
+        return statements
+
+    # --- writing -------------------------------------------------------------------------
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
+        index: Sequence[EventIndex] = kwargs["ledger_index"]
+        receipt: WriteReceipt = kwargs.get("receipt") or WriteReceipt()
+        if len(index) != len(stored_events):
+            raise IntegrityError("every stored event needs its ledger index entry")
+        if not stored_events:
+            return []
+        event_params = (
+            [s.originator_id for s in stored_events],
+            [s.originator_version for s in stored_events],
+            [s.topic for s in stored_events],
+            [s.state for s in stored_events],
+            [entry.event_id for entry in index],
+            [entry.valid_at for entry in index],
+            [entry.content_hash for entry in index],
+        )
+        scopes = [(entry.event_id, scope) for entry in index for scope in entry.scopes]
+        scope_params = (
+            [event_id for event_id, _ in scopes],
+            [scope.account_key for _, scope in scopes],
+            [scope.kind for _, scope in scopes],
+            [scope.valid_from for _, scope in scopes],
+            [scope.valid_to for _, scope in scopes],
+        )
+        error: Exception | None = None
+        rows: list[dict[str, Any]] = []
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline, conn.transaction():
+                try:
+                    with conn.cursor() as curs:
+                        self._lock_table(curs)
+                        self._notify_channel(curs)
+                    with conn.cursor() as inserted:
+                        inserted.execute(self._insert_statement, event_params, prepare=True)
+                        with conn.cursor() as curs:
+                            curs.execute(self._insert_scopes_statement, scope_params, prepare=True)
+                        pipeline.sync()
+                        rows = inserted.fetchall()
+                except psycopg.errors.UniqueViolation as violation:
+                    error = IntegrityError(str(violation))
+                except Exception as other:  # re-raised once the pipeline has closed
+                    error = other
+            if error is not None:
+                raise error
+        positions = [row["notification_id"] for row in rows]
+        receipt.positions = positions
+        receipt.recorded_at = _utc(rows[-1]["recorded_at"])
+        return positions
+
+    # --- reading -------------------------------------------------------------------------
+
+    def _fetch(self, statement: SQL | Composed, params: Sequence[Any]) -> list[dict[str, Any]]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params, prepare=True)
+            return list(curs.fetchall())
+
+    def _log_rows(self, statement: SQL | Composed, params: Sequence[Any]) -> list[LogRow]:
+        return [
+            LogRow(
+                row["position"], _utc(row["recorded_at"]), row["event_id"],  # type: ignore[arg-type]
+                row["topic"], row["originator_id"], row["originator_version"],
+                _utc(row["valid_at"]), bytes(row["state"]),
+            )
+            for row in self._fetch(statement, params)
+        ]  # fmt: skip
+
+    def _sql(self, text: str) -> Composed:
+        return SQL(text).format(**self._names)
+
+    def head(self) -> tuple[int, datetime | None]:
+        rows = self._fetch(
+            self._sql(
+                "SELECT notification_id, recorded_at FROM {schema}.{table} "
+                "ORDER BY notification_id DESC LIMIT 1"
+            ),
+            (),
+        )
+        return (0, None) if not rows else (rows[0]["notification_id"], _utc(rows[0]["recorded_at"]))
+
+    def position_at(self, instant: datetime) -> int:
+        rows = self._fetch(
+            self._sql(
+                "SELECT notification_id FROM {schema}.{table} WHERE recorded_at <= %s "
+                "ORDER BY recorded_at DESC, notification_id DESC LIMIT 1"
+            ),
+            (instant,),
+        )
+        return int(rows[0]["notification_id"]) if rows else 0
+
+    def recorded_at_of(self, position: int) -> datetime | None:
+        rows = self._fetch(
+            self._sql("SELECT recorded_at FROM {schema}.{table} WHERE notification_id = %s"),
+            (position,),
+        )
+        return _utc(rows[0]["recorded_at"]) if rows else None
+
+    def read_log(self, after: int, limit: int, upto: int | None = None) -> list[LogRow]:
+        return self._log_rows(
+            self._sql(
+                f"SELECT {_COLUMNS} FROM {{schema}}.{{table}} "
+                "WHERE notification_id > %s AND notification_id <= %s "
+                "ORDER BY notification_id LIMIT %s"
+            ),
+            (after, upto if upto is not None else 2**62, limit),
+        )
+
+    def rows_for(self, originator_ids: list[UUID], upto: int) -> list[LogRow]:
+        if not originator_ids:
+            return []
+        return self._log_rows(
+            self._sql(
+                f"SELECT {_COLUMNS} FROM {{schema}}.{{table}} "
+                "WHERE originator_id = ANY(%s) AND notification_id <= %s ORDER BY notification_id"
+            ),
+            (originator_ids, upto),
+        )
+
+    def scoped_entities(
+        self, account_keys: list[str], kinds: list[str], start: datetime, end: datetime, upto: int
+    ) -> list[UUID]:
+        rows = self._fetch(
+            self._sql(
+                "SELECT DISTINCT originator_id FROM {schema}.{scopes} "
+                "WHERE account_key = ANY(%s) AND kind = ANY(%s) AND valid_from <= %s "
+                "AND (valid_to IS NULL OR valid_to >= %s) AND position <= %s"
+            ),
+            (account_keys, kinds, end, start, upto),
+        )
+        return [row["originator_id"] for row in rows]
+
+    def list_events(
+        self,
+        *,
+        account: str | None,
+        valid_from: datetime | None,
+        valid_to: datetime | None,
+        upto: int,
+        after: int,
+        limit: int,
+    ) -> list[LogRow]:
+        conditions = ["e.notification_id > %s", "e.notification_id <= %s"]
+        params: list[Any] = [after, upto]
+        source = "{schema}.{table} e"
+        if account is not None:
+            source += (
+                " JOIN (SELECT DISTINCT position FROM {schema}.{scopes} "
+                "WHERE account_key = ANY(%s) AND position > %s AND position <= %s) s "
+                "ON s.position = e.notification_id"
+            )
+            params = [[account, "*"], after, upto, *params]
+        if valid_from is not None:
+            conditions.append("e.valid_at >= %s")
+            params.append(valid_from)
+        if valid_to is not None:
+            conditions.append("e.valid_at < %s")
+            params.append(valid_to)
+        columns = ", ".join(f"e.{column.strip()}" for column in _COLUMNS.split(","))
+        return self._log_rows(
+            self._sql(
+                f"SELECT {columns} FROM {source} WHERE {' AND '.join(conditions)} "
+                "ORDER BY e.notification_id LIMIT %s"
+            ),
+            (*params, limit),
+        )
+
+    def account_ids(self, upto: int) -> list[str]:
+        rows = self._fetch(
+            self._sql(
+                "SELECT DISTINCT account_key FROM {schema}.{scopes} "
+                "WHERE kind = 'contract' AND position <= %s ORDER BY account_key"
+            ),
+            (upto,),
+        )
+        return [row["account_key"] for row in rows]
+
+    def find_event_ids(self, event_ids: list[str]) -> dict[str, KnownEvent]:
+        if not event_ids:
+            return {}
+        rows = self._fetch(
+            self._sql(
+                "SELECT event_id, content_hash, notification_id, recorded_at, topic "
+                "FROM {schema}.{table} WHERE event_id = ANY(%s)"
+            ),
+            (event_ids,),
+        )
+        return {
+            row["event_id"]: KnownEvent(
+                row["event_id"], row["content_hash"], row["notification_id"],
+                _utc(row["recorded_at"]), row["topic"],  # type: ignore[arg-type]
+            )
+            for row in rows
+        }  # fmt: skip
+
+    def select_stored_events(self, originator_ids: list[UUID]) -> list[StoredEvent]:
+        if not originator_ids:
+            return []
+        rows = self._fetch(
+            self._sql(
+                "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
+                "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+            ),
+            (originator_ids,),
+        )
+        return [
+            StoredEvent(row["originator_id"], row["originator_version"], row["topic"],
+                        bytes(row["state"]))
+            for row in rows
+        ]  # fmt: skip

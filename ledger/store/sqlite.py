@@ -1,0 +1,279 @@
+"""The embedded store: the library's SQLite application recorder, extended for the ledger.
+
+`stored_events` keeps the library's columns and adds the ledger's: `event_id` (unique),
+`valid_at`, `recorded_at` and `content_hash`. The row id is the position: SQLite gives each new
+row the next row id, rolled-back rows give theirs back, and the triggers below forbid deletes, so
+positions have no gaps. Times are stored as integer Unix microseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+
+from ledger.records import EventIndex, KnownEvent, LogRow, WriteReceipt
+
+__all__ = ["LedgerSQLiteRecorder"]
+
+_CHUNK = 500
+_IMMUTABLE = "ledger events are immutable: corrections are new events"
+
+
+def _micros(value: datetime | None) -> int | None:
+    if value is None:
+        return None
+    return (int(value.timestamp()) * 1_000_000) + value.microsecond
+
+
+def _instant(micros: int | None) -> datetime | None:
+    if micros is None:
+        return None
+    seconds, fraction = divmod(micros, 1_000_000)
+    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=fraction)
+
+
+def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
+    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+
+
+class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+    """SQLite recorder that records the ledger's index columns in the same transaction."""
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+        table = self.events_table_name
+        self.scopes_table = "event_scopes"
+        self.insert_events_statement = (
+            f"INSERT INTO {table} (originator_id, originator_version, topic, state, event_id, "
+            "valid_at, recorded_at, content_hash) VALUES (?, ?, ?, ?, ?, ?, "
+            f"MAX(?, COALESCE((SELECT recorded_at FROM {table} ORDER BY rowid DESC LIMIT 1), 0)),"
+            " ?)"
+        )
+        self._columns = (
+            "rowid AS position, recorded_at, event_id, topic, originator_id, originator_version,"
+            " valid_at, state"
+        )
+
+    def construct_create_table_statements(self) -> list[str]:
+        table, scopes = self.events_table_name, "event_scopes"
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            "originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
+            "event_id TEXT NOT NULL, valid_at INTEGER, recorded_at INTEGER NOT NULL, "
+            "content_hash TEXT NOT NULL, "
+            "PRIMARY KEY (originator_id, originator_version))",
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_event_id ON {table} (event_id)",
+            f"CREATE INDEX IF NOT EXISTS {table}_recorded_at ON {table} (recorded_at)",
+            f"CREATE TABLE IF NOT EXISTS {scopes} ("
+            "position INTEGER NOT NULL, account_key TEXT NOT NULL, kind TEXT NOT NULL, "
+            "originator_id TEXT NOT NULL, valid_from INTEGER, valid_to INTEGER)",
+            f"CREATE INDEX IF NOT EXISTS {scopes}_by_interval ON {scopes} "
+            "(account_key, kind, valid_from, valid_to, position, originator_id)",
+            f"CREATE INDEX IF NOT EXISTS {scopes}_by_position ON {scopes} (account_key, position)",
+        ]
+        for target in (table, scopes):
+            for operation in ("UPDATE", "DELETE"):
+                statements.append(
+                    f"CREATE TRIGGER IF NOT EXISTS {target}_refuse_{operation.lower()} "
+                    f"BEFORE {operation} ON {target} BEGIN "
+                    f"SELECT RAISE(ABORT, '{_IMMUTABLE}'); END"
+                )
+        return statements
+
+    # --- writing -------------------------------------------------------------------------
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        index: Sequence[EventIndex] = kwargs["ledger_index"]
+        receipt: WriteReceipt = kwargs.get("receipt") or WriteReceipt()
+        if len(index) != len(stored_events):
+            raise IntegrityError("every stored event needs its ledger index entry")
+        now = _micros(datetime.now(UTC))
+        params = [
+            (
+                stored.originator_id.hex if isinstance(stored.originator_id, UUID)
+                else stored.originator_id,
+                stored.originator_version,
+                stored.topic,
+                stored.state,
+                entry.event_id,
+                _micros(entry.valid_at),
+                now,
+                entry.content_hash,
+            )
+            for stored, entry in zip(stored_events, index, strict=True)
+        ]  # fmt: skip
+        if not params:
+            return []
+        # The first insert takes the write lock; from then on row ids are ours, in order.
+        c.execute(self.insert_events_statement, params[0])
+        first = c.lastrowid
+        c.executemany(self.insert_events_statement, params[1:])
+        positions = list(range(first, first + len(params)))
+        c.execute(f"SELECT rowid, recorded_at FROM {self.events_table_name} ORDER BY rowid DESC LIMIT 1")
+        last = c.fetchone()
+        if last[0] != positions[-1]:
+            raise IntegrityError("positions were not assigned contiguously")
+        c.executemany(
+            f"INSERT INTO {self.scopes_table} VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (position, scope.account_key, scope.kind, params[i][0],
+                 _micros(scope.valid_from), _micros(scope.valid_to))
+                for i, (position, entry) in enumerate(zip(positions, index, strict=True))
+                for scope in entry.scopes
+            ],
+        )  # fmt: skip
+        receipt.positions = positions
+        receipt.recorded_at = _instant(last[1])
+        return positions
+
+    # --- reading -------------------------------------------------------------------------
+
+    def _rows(self, sql: str, params: Sequence[Any]) -> list[LogRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(sql, params)
+            return [self._log_row(row) for row in c.fetchall()]
+
+    @staticmethod
+    def _log_row(row: Any) -> LogRow:
+        return LogRow(
+            row[0], _instant(row[1]) or datetime.min.replace(tzinfo=UTC), row[2], row[3],
+            UUID(row[4]), row[5], _instant(row[6]), row[7],
+        )  # fmt: skip
+
+    def head(self) -> tuple[int, datetime | None]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid, recorded_at FROM {self.events_table_name} "
+                "ORDER BY rowid DESC LIMIT 1"
+            )
+            row = c.fetchone()
+        return (0, None) if row is None else (row[0], _instant(row[1]))
+
+    def position_at(self, instant: datetime) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT MAX(rowid) FROM {self.events_table_name} WHERE recorded_at <= ?",
+                (_micros(instant),),
+            )
+            row = c.fetchone()
+        return int(row[0] or 0)
+
+    def recorded_at_of(self, position: int) -> datetime | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT recorded_at FROM {self.events_table_name} WHERE rowid = ?", (position,)
+            )
+            row = c.fetchone()
+        return None if row is None else _instant(row[0])
+
+    def read_log(self, after: int, limit: int, upto: int | None = None) -> list[LogRow]:
+        stop = upto if upto is not None else 2**62
+        return self._rows(
+            f"SELECT {self._columns} FROM {self.events_table_name} "
+            "WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?",
+            (after, stop, limit),
+        )
+
+    def rows_for(self, originator_ids: list[UUID], upto: int) -> list[LogRow]:
+        rows: list[LogRow] = []
+        for chunk in _chunks([oid.hex for oid in originator_ids]):
+            marks = ",".join("?" * len(chunk))
+            rows += self._rows(
+                f"SELECT {self._columns} FROM {self.events_table_name} "
+                f"WHERE originator_id IN ({marks}) AND rowid <= ?",
+                (*chunk, upto),
+            )
+        rows.sort(key=lambda row: row.position)
+        return rows
+
+    def scoped_entities(
+        self, account_keys: list[str], kinds: list[str], start: datetime, end: datetime, upto: int
+    ) -> list[UUID]:
+        account_marks, kind_marks = ",".join("?" * len(account_keys)), ",".join("?" * len(kinds))
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT DISTINCT originator_id FROM {self.scopes_table} "
+                f"WHERE account_key IN ({account_marks}) AND kind IN ({kind_marks}) "
+                "AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?) AND position <= ?",
+                (*account_keys, *kinds, _micros(end), _micros(start), upto),
+            )
+            return [UUID(row[0]) for row in c.fetchall()]
+
+    def list_events(
+        self,
+        *,
+        account: str | None,
+        valid_from: datetime | None,
+        valid_to: datetime | None,
+        upto: int,
+        after: int,
+        limit: int,
+    ) -> list[LogRow]:
+        conditions, params = ["e.rowid > ?", "e.rowid <= ?"], [after, upto]
+        source = f"{self.events_table_name} e"
+        if account is not None:
+            source += (
+                f" JOIN (SELECT DISTINCT position FROM {self.scopes_table} "
+                "WHERE account_key IN (?, '*') AND position > ? AND position <= ?) s "
+                "ON s.position = e.rowid"
+            )
+            params = [account, after, upto, *params]
+        if valid_from is not None:
+            conditions.append("e.valid_at >= ?")
+            params.append(_micros(valid_from))
+        if valid_to is not None:
+            conditions.append("e.valid_at < ?")
+            params.append(_micros(valid_to))
+        columns = self._columns.replace("rowid AS", "e.rowid AS")
+        columns = columns.replace(", recorded_at", ", e.recorded_at")
+        return self._rows(
+            f"SELECT {columns} FROM {source} WHERE {' AND '.join(conditions)} "
+            "ORDER BY e.rowid LIMIT ?",
+            (*params, limit),
+        )
+
+    def account_ids(self, upto: int) -> list[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT DISTINCT account_key FROM {self.scopes_table} "
+                "WHERE kind = 'contract' AND position <= ? ORDER BY account_key",
+                (upto,),
+            )
+            return [row[0] for row in c.fetchall()]
+
+    def find_event_ids(self, event_ids: list[str]) -> dict[str, KnownEvent]:
+        found: dict[str, KnownEvent] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(event_ids):
+                c.execute(
+                    f"SELECT event_id, content_hash, rowid, recorded_at, topic "
+                    f"FROM {self.events_table_name} "
+                    f"WHERE event_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+                for row in c.fetchall():
+                    found[row[0]] = KnownEvent(row[0], row[1], row[2], _instant(row[3]), row[4])  # type: ignore[arg-type]
+        return found
+
+    def select_stored_events(self, originator_ids: list[UUID]) -> list[StoredEvent]:
+        events: list[StoredEvent] = []
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks([oid.hex for oid in originator_ids]):
+                c.execute(
+                    "SELECT originator_id, originator_version, topic, state "
+                    f"FROM {self.events_table_name} "
+                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
+                    "ORDER BY originator_id, originator_version",
+                    chunk,
+                )
+                events += [
+                    StoredEvent(UUID(row[0]), row[1], row[2], row[3]) for row in c.fetchall()
+                ]
+        return events

@@ -1,0 +1,217 @@
+"""Contract terms: the data every SLA rule reads, validated with pydantic.
+
+Terms are stored in full inside `contract.signed` / `contract.amended` events: templates are expanded
+and public-holiday lists generated at signing, so replaying an old contract never depends on the
+code or library versions of the day of the replay.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ledger.timevalues import contract_zone
+
+__all__ = [
+    "MAINTENANCE_KINDS",
+    "WEEKDAYS",
+    "AvailabilityTerms",
+    "BusinessCalendar",
+    "ContractTerms",
+    "CreditTerms",
+    "CreditTier",
+    "HolidayList",
+    "Money",
+    "PriorityTerms",
+    "SubscriptionTerm",
+    "SupportTerms",
+    "Target",
+]
+
+MaintenanceKind = Literal["scheduled", "emergency", "customer_requested"]
+MAINTENANCE_KINDS: tuple[MaintenanceKind, ...] = ("scheduled", "emergency", "customer_requested")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=12, decimal_places=6)]
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+
+_WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+class TermsModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_zone(name: str) -> str:
+    contract_zone(name)
+    return name
+
+
+class AvailabilityTerms(TermsModel):
+    """The availability commitment (cloud video SLA)."""
+
+    target_percent: Annotated[Decimal, Field(gt=0, le=100, max_digits=12, decimal_places=6)] = (
+        Decimal("99.9")
+    )
+    min_outage_seconds: Annotated[int, Field(ge=0, le=86_400)] = 300
+    excluded_maintenance_kinds: tuple[MaintenanceKind, ...] = MAINTENANCE_KINDS
+    threshold: Literal["after_exclusions", "before_exclusions"] = "after_exclusions"
+
+
+class HolidayList(TermsModel):
+    """Explicit public-holiday dates, and a note of where they came from."""
+
+    dates: tuple[date, ...] = ()
+    source: str = "explicit list"
+
+    @field_validator("dates")
+    @classmethod
+    def _sorted_unique(cls, dates: tuple[date, ...]) -> tuple[date, ...]:
+        return tuple(sorted(set(dates)))
+
+
+class BusinessCalendar(TermsModel):
+    """Opening windows per weekday in a time zone, and what happens on public holidays."""
+
+    timezone: str
+    windows: dict[Weekday, tuple[str, ...]]
+    on_holidays: Literal["closed", "open"] = "closed"
+    holidays: HolidayList = HolidayList()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        return _check_zone(name)
+
+    @field_validator("windows")
+    @classmethod
+    def _windows_are_ordered(cls, windows: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for day, day_windows in windows.items():
+            previous_end = -1
+            for window in day_windows:
+                start, end = window_minutes(window)
+                if start < previous_end:
+                    raise ValueError(f"{day}: window {window} overlaps the previous window")
+                previous_end = end
+        return windows
+
+
+def window_minutes(window: str) -> tuple[int, int]:
+    """Parse `HH:MM-HH:MM` into minutes after local midnight; `24:00` ends a day."""
+    match = _WINDOW.match(window)
+    if not match:
+        raise ValueError(f"{window!r} is not an opening window; write it as HH:MM-HH:MM")
+    start = int(match.group(1)) * 60 + int(match.group(2))
+    end = int(match.group(3)) * 60 + int(match.group(4))
+    if end > 24 * 60 or start >= end:
+        raise ValueError(f"{window!r} must start before it ends, within one day")
+    return start, end
+
+
+class Target(TermsModel):
+    """One commitment: reach `metric` within `seconds` of time open on `calendar`."""
+
+    metric: Literal["response", "resolution"]
+    seconds: Annotated[int, Field(gt=0, le=365 * 86_400)]
+    calendar: Name
+
+
+class PriorityTerms(TermsModel):
+    """What a priority promises; no targets means no commitment (the SLA's low priority)."""
+
+    targets: tuple[Target, ...] = ()
+
+    @field_validator("targets")
+    @classmethod
+    def _one_target_per_metric(cls, targets: tuple[Target, ...]) -> tuple[Target, ...]:
+        metrics = [target.metric for target in targets]
+        if len(metrics) != len(set(metrics)):
+            raise ValueError("a priority has at most one target per metric")
+        return targets
+
+
+class SupportTerms(TermsModel):
+    """The support-ticket commitment (studio-hardware SLA)."""
+
+    calendars: dict[Name, BusinessCalendar]
+    priorities: dict[Name, PriorityTerms]
+    priority_change: Literal["retroactive", "from_change"] = "retroactive"
+
+    @model_validator(mode="after")
+    def _targets_name_known_calendars(self) -> SupportTerms:
+        for priority, terms in self.priorities.items():
+            for target in terms.targets:
+                if target.calendar not in self.calendars:
+                    raise ValueError(
+                        f"priority {priority!r} uses calendar {target.calendar!r}, which is not "
+                        f"among the calendars ({', '.join(sorted(self.calendars)) or 'none'})"
+                    )
+        return self
+
+
+class Money(TermsModel):
+    amount: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)]
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
+class CreditTier(TermsModel):
+    """A month whose availability is below `below_percent` earns `credit_percent` of the fee."""
+
+    below_percent: Percent
+    credit_percent: Percent
+
+
+class CreditTerms(TermsModel):
+    """Service credits, as percentages of the monthly fee."""
+
+    monthly_fee: Money
+    availability_tiers: tuple[CreditTier, ...] = ()
+    ticket_breach_credit_percent: dict[Name, Percent] = {}
+    monthly_cap_percent: Percent = Decimal(100)
+    term_cap_percent: Percent = Decimal(100)
+
+
+class SubscriptionTerm(TermsModel):
+    """The subscription term: from `start` (a local date in the contract's zone) for `months`."""
+
+    start: date
+    months: Annotated[int, Field(ge=1, le=120)] = 12
+
+
+class ContractTerms(TermsModel):
+    """Everything a contract version says. Absent sections mean no commitment of that kind."""
+
+    template: str | None = None
+    timezone: str = "UTC"
+    term: SubscriptionTerm
+    availability: AvailabilityTerms | None = None
+    support: SupportTerms | None = None
+    credits: CreditTerms | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        return _check_zone(name)
+
+    @model_validator(mode="after")
+    def _ticket_credits_name_known_priorities(self) -> ContractTerms:
+        if self.credits and self.credits.ticket_breach_credit_percent:
+            known = set(self.support.priorities) if self.support else set()
+            unknown = sorted(set(self.credits.ticket_breach_credit_percent) - known)
+            if unknown:
+                raise ValueError(
+                    f"credits.ticket_breach_credit_percent names priorities the support terms "
+                    f"do not define: {', '.join(unknown)}"
+                )
+        return self
+
+    def defines_priority(self, priority: str) -> bool:
+        return self.support is not None and priority in self.support.priorities
+
+    def stored_form(self) -> dict[str, Any]:
+        """The JSON form kept in events (Decimals as strings, dates as ISO)."""
+        return self.model_dump(mode="json")

@@ -1,0 +1,171 @@
+"""Time values: instants, contract time zones, months and durations.
+
+Every instant in the ledger is timezone-aware; naive input is rejected, never guessed. Durations are
+whole seconds. Month boundaries are local midnights in the contract's IANA time zone, so a month's
+length is the real elapsed time between them (DST included).
+
+Time zones come from the pinned `tzdata` package, not from the operating system, so a replay gives
+the same month lengths on every machine and after every OS update.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "UTC",
+    "Month",
+    "contract_zone",
+    "floor_to_second",
+    "format_instant",
+    "local_midnight",
+    "parse_duration",
+    "parse_instant",
+    "seconds_between",
+]
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$")
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+class NaiveDatetimeError(ValueError):
+    """An instant was given without a UTC offset."""
+
+
+@lru_cache(maxsize=256)
+def contract_zone(name: str) -> ZoneInfo:
+    """Return the IANA time zone `name` from the pinned tz database.
+
+    Raises:
+        ValueError: `name` is not an IANA time zone.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*", name):
+        raise ValueError(f"{name!r} is not an IANA time zone name")
+    try:
+        resource = resources.files("tzdata.zoneinfo").joinpath(*name.split("/"))
+        with resource.open("rb") as tzfile:
+            return ZoneInfo.from_file(tzfile, key=name)
+    except (FileNotFoundError, IsADirectoryError, ValueError, ModuleNotFoundError) as error:
+        raise ValueError(f"{name!r} is not an IANA time zone name") from error
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse an ISO 8601 instant that carries a UTC offset (`Z` or `+01:00`).
+
+    Raises:
+        NaiveDatetimeError: the text has no offset.
+        ValueError: the text is not an ISO 8601 date-time.
+    """
+    if not isinstance(text, str):
+        raise ValueError("expected an ISO 8601 date-time string with a UTC offset")
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise ValueError(f"{text!r} is not an ISO 8601 date-time") from error
+    if "T" not in text.upper() and " " not in text:
+        raise ValueError(f"{text!r} is a date, not a date-time with a UTC offset")
+    return require_aware(value)
+
+
+def require_aware(value: datetime) -> datetime:
+    """Return `value` unchanged if it carries a UTC offset; reject naive datetimes."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise NaiveDatetimeError(
+            f"{value.isoformat()} has no UTC offset; write it as e.g. "
+            f"{value.isoformat()}Z or {value.isoformat()}+01:00"
+        )
+    return value
+
+
+def format_instant(value: datetime) -> str:
+    """Format an instant as ISO 8601 in UTC with a `Z` suffix (the ledger's output form)."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def floor_to_second(value: datetime) -> int:
+    """Return the instant as whole Unix seconds, dropping any fraction.
+
+    Rule `whole_seconds`: the ledger counts durations in whole seconds; an instant such as
+    12:00:00.9 counts as 12:00:00. Applying it to both ends keeps every duration an integer.
+    """
+    return int(value.timestamp() // 1)
+
+
+def seconds_between(start: datetime, end: datetime) -> int:
+    """Whole seconds from `start` to `end` (negative if `end` is earlier)."""
+    return floor_to_second(end) - floor_to_second(start)
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The instant at which `day` begins in `zone` (as an aware UTC datetime)."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def parse_duration(text: str) -> int:
+    """Parse a duration such as `60m`, `4h`, `90s`, `2d` or `300` into seconds."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration; use e.g. 90s, 60m, 4h or 2d")
+    return int(match.group(1)) * _DURATION_UNITS[match.group(2)]
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    """A calendar month, written `YYYY-MM`."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise ValueError(f"{text!r} is not a month; write it as YYYY-MM, e.g. 2026-04")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def containing(cls, instant: datetime, zone: ZoneInfo) -> Month:
+        local = instant.astimezone(zone)
+        return cls(local.year, local.month)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    def next(self) -> Month:
+        return Month(self.year + self.month // 12, self.month % 12 + 1)
+
+    def plus(self, months: int) -> Month:
+        index = self.year * 12 + (self.month - 1) + months
+        return Month(index // 12, index % 12 + 1)
+
+    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """The month as [start, end) instants: local midnights in `zone`."""
+        return local_midnight(self.first_day(), zone), local_midnight(self.next().first_day(), zone)
+
+    def seconds(self, zone: ZoneInfo) -> int:
+        start, end = self.bounds(zone)
+        return seconds_between(start, end)
+
+
+def months_touching(start: datetime, end: datetime, zone: ZoneInfo) -> list[Month]:
+    """Every month in `zone` that the closed interval [start, end] touches."""
+    first, last = Month.containing(start, zone), Month.containing(end, zone)
+    months = [first]
+    while months[-1] < last:
+        months.append(months[-1].next())
+    return months
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+ONE_SECOND = timedelta(seconds=1)
