@@ -22,7 +22,14 @@ from ledger import facts as f
 from ledger.domain import Contract, Maintenance, Outage, Ticket, contract_id
 from ledger.errors import ConflictingFacts, LineError, RejectedFacts, RuleViolation
 from ledger.facts import FactRejected, content_hash, event_id_for, expanded_terms
-from ledger.records import ALL_ACCOUNTS, EventIndex, KnownEvent, LedgerReader, ScopeRow, WriteReceipt
+from ledger.records import (
+    ALL_ACCOUNTS,
+    EventIndex,
+    KnownEvent,
+    LedgerReader,
+    ScopeRow,
+    WriteReceipt,
+)
 from ledger.subscription import renewal_term
 from ledger.timevalues import format_instant
 
@@ -67,24 +74,36 @@ class _Pending:
 class _Workspace:
     """The aggregates a batch touches, loaded once, then changed in memory fact by fact."""
 
-    def __init__(self, ledger: SlaLedger, batch: Sequence[tuple[int, f.AnyFact]]) -> None:
+    def __init__(
+        self, ledger: SlaLedger, batch: Sequence[tuple[int, f.AnyFact]], event_ids: list[str]
+    ) -> None:
         self.ledger = ledger
         self.aggregates: dict[UUID, Any] = {}
-        self._load({entity for _, fact in batch for entity in _referenced(fact)})
-        ticket_accounts = {
-            contract_id(agg.account_id) for agg in self.aggregates.values() if isinstance(agg, Ticket)
+        referenced = {entity for _, fact in batch for entity in _referenced(fact)}
+        self.known = self._load(referenced, event_ids)
+        # A priority change is checked against the ticket's contract, found via the ticket.
+        changed = {
+            Ticket.create_id(fact.ticket_id)
+            for _, fact in batch
+            if isinstance(fact, f.TicketPriorityChanged)
         }
-        self._load(ticket_accounts - set(self.aggregates))
+        ticket_accounts = {
+            contract_id(ticket.account_id)
+            for entity, ticket in self.aggregates.items()
+            if entity in changed and isinstance(ticket, Ticket)
+        }
+        self._load(ticket_accounts - set(self.aggregates), [])
 
-    def _load(self, ids: set[UUID]) -> None:
-        if not ids:
-            return
+    def _load(self, ids: set[UUID], event_ids: list[str]) -> dict[str, KnownEvent]:
+        if not ids and not event_ids:
+            return {}
+        known, stored_events = self.ledger.reader.load_for_write(event_ids, sorted(ids))
         mapper = self.ledger.mapper
-        for stored in self.ledger.reader.select_stored_events(sorted(ids)):
-            event = mapper.to_domain_event(stored)
-            self.aggregates[stored.originator_id] = event.mutate(
-                self.aggregates.get(stored.originator_id)
-            )
+        for stored in stored_events:
+            event: Any = mapper.to_domain_event(stored)
+            entity = cast(UUID, stored.originator_id)
+            self.aggregates[entity] = event.mutate(self.aggregates.get(entity))
+        return known
 
     def get(self, kind: type[Any], entity: UUID) -> Any:
         aggregate = self.aggregates.get(entity)
@@ -120,10 +139,11 @@ def _referenced(fact: f.AnyFact) -> set[UUID]:
         ids.add(Maintenance.create_id(fact.maintenance_id))
     if isinstance(fact, f.TicketFact):
         ids.add(Ticket.create_id(fact.ticket_id))
-    account = getattr(fact, "account_id", None)
+    fields = vars(fact)  # plain dict access: pydantic's attribute fallback is slow
+    account = fields.get("account_id")
     if account is not None:
         ids.add(contract_id(account))
-    for named in getattr(fact, "accounts", None) or ():
+    for named in fields.get("accounts") or ():
         ids.add(contract_id(named))
     return ids
 
@@ -145,8 +165,20 @@ class SlaLedger(Application[UUID]):
         """The store's queries (both recorders implement `LedgerReader`)."""
         return cast(LedgerReader, self.recorder)
 
-    def record(self, batch: Sequence[tuple[int, f.AnyFact]]) -> RecordOutcome:
+    def record(
+        self,
+        batch: Sequence[tuple[int, f.AnyFact]],
+        *,
+        earlier_errors: Sequence[LineError] = (),
+        on_progress: Callable[[int], None] | None = None,
+    ) -> RecordOutcome:
         """Validate a batch of (line number, fact) and append it atomically.
+
+        Args:
+            batch: the facts, each with the line number errors should name.
+            earlier_errors: problems already found in lines that did not parse; the batch is
+                still checked so that every bad line is reported, but nothing is appended.
+            on_progress: called with the number of facts checked so far.
 
         Raises:
             RejectedFacts: some facts are invalid (every problem is listed); nothing appended.
@@ -154,7 +186,7 @@ class SlaLedger(Application[UUID]):
         """
         for attempt in range(_ATTEMPTS):
             try:
-                return self._record_once(batch)
+                return self._record_once(batch, list(earlier_errors), on_progress)
             except IntegrityError:
                 # Another writer appended to the same entity or event_id meanwhile: re-validate
                 # against what it wrote. Its duplicates then show as duplicates, not conflicts.
@@ -165,17 +197,27 @@ class SlaLedger(Application[UUID]):
     def record_fact(self, fact: f.AnyFact) -> RecordedFact:
         return self.record([(1, fact)]).facts[0]
 
-    def _record_once(self, batch: Sequence[tuple[int, f.AnyFact]]) -> RecordOutcome:
+    def _record_once(
+        self,
+        batch: Sequence[tuple[int, f.AnyFact]],
+        errors: list[LineError],
+        on_progress: Callable[[int], None] | None,
+    ) -> RecordOutcome:
         digests = [content_hash(fact) for _, fact in batch]
-        event_ids = [event_id_for(fact, digest) for (_, fact), digest in zip(batch, digests, strict=True)]
-        known = self.reader.find_event_ids(sorted(set(event_ids)))
-        workspace = _Workspace(self, batch)
-        errors: list[LineError] = []
+        event_ids = [
+            event_id_for(fact, digest) for (_, fact), digest in zip(batch, digests, strict=True)
+        ]
+        workspace = _Workspace(self, batch, sorted(set(event_ids)))
+        known = workspace.known
         conflicts: list[LineError] = []
         duplicates: dict[int, KnownEvent | _Pending] = {}
         pending: list[_Pending] = []
         in_batch: dict[str, _Pending] = {}
-        for (line, fact), digest, event_id in zip(batch, digests, event_ids, strict=True):
+        for checked, ((line, fact), digest, event_id) in enumerate(
+            zip(batch, digests, event_ids, strict=True), start=1
+        ):
+            if on_progress is not None and checked % 1000 == 0:
+                on_progress(checked)
             earlier = known.get(event_id) or in_batch.get(event_id)
             if earlier is not None:
                 if _digest_of(earlier) == digest:
@@ -201,8 +243,9 @@ class SlaLedger(Application[UUID]):
             raise ConflictingFacts(conflicts)
         receipt = WriteReceipt()
         if pending:
-            self.save(
-                *(item.event for item in pending),
+            # The event store directly: Application.save would re-collect the events one by one.
+            self.events.put(
+                [item.event for item in pending],
                 ledger_index=[item.index for item in pending],
                 receipt=receipt,
             )
@@ -215,7 +258,9 @@ def _digest_of(earlier: KnownEvent | _Pending) -> str:
 
 def _conflict(line: int, event_id: str, earlier: KnownEvent | _Pending) -> LineError:
     where = (
-        f"position {earlier.position}" if isinstance(earlier, KnownEvent) else f"line {earlier.line}"
+        f"position {earlier.position}"
+        if isinstance(earlier, KnownEvent)
+        else f"line {earlier.line}"
     )
     return LineError(
         line, "event_id", f"{event_id!r} is already used by a different fact ({where})"
@@ -230,22 +275,30 @@ def _outcomes(
     receipt: WriteReceipt,
 ) -> list[RecordedFact]:
     recorded_at = receipt.recorded_at
-    positions = {item.line: position for item, position in zip(pending, receipt.positions, strict=True)}
+    positions = {
+        item.line: position for item, position in zip(pending, receipt.positions, strict=True)
+    }
     outcomes = []
     for (line, fact), event_id in zip(batch, event_ids, strict=True):
         if line in positions:
             assert recorded_at is not None
-            outcomes.append(RecordedFact(line, event_id, fact.type, "recorded", positions[line], recorded_at))
+            outcomes.append(
+                RecordedFact(line, event_id, fact.type, "recorded", positions[line], recorded_at)
+            )
             continue
         earlier = duplicates[line]
         if isinstance(earlier, KnownEvent):
             outcomes.append(
-                RecordedFact(line, event_id, fact.type, "duplicate", earlier.position, earlier.recorded_at)
+                RecordedFact(
+                    line, event_id, fact.type, "duplicate", earlier.position, earlier.recorded_at
+                )
             )
         else:
             assert recorded_at is not None
             outcomes.append(
-                RecordedFact(line, event_id, fact.type, "duplicate", positions[earlier.line], recorded_at)
+                RecordedFact(
+                    line, event_id, fact.type, "duplicate", positions[earlier.line], recorded_at
+                )
             )
     return outcomes
 
@@ -257,7 +310,9 @@ def _contract_scope(account_id: str, at: datetime) -> tuple[ScopeRow, ...]:
     return (ScopeRow(account_id, "contract", at, None),)
 
 
-def _sign(ws: _Workspace, fact: f.ContractSigned, event_id: str) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
+def _sign(
+    ws: _Workspace, fact: f.ContractSigned, event_id: str
+) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
     existing = ws.contract(fact.account_id)
     if existing is not None:
         raise RuleViolation(
@@ -270,19 +325,25 @@ def _sign(ws: _Workspace, fact: f.ContractSigned, event_id: str) -> tuple[Aggreg
     return contract, _contract_scope(fact.account_id, fact.effective_from)
 
 
-def _amend(ws: _Workspace, fact: f.ContractAmended, event_id: str) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
+def _amend(
+    ws: _Workspace, fact: f.ContractAmended, event_id: str
+) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
     contract = ws.require_contract(fact.account_id)
     contract.amend(fact.effective_from, expanded_terms(fact), event_id)
     return contract, _contract_scope(fact.account_id, fact.effective_from)
 
 
-def _terminate(ws: _Workspace, fact: f.ContractTerminated, event_id: str) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
+def _terminate(
+    ws: _Workspace, fact: f.ContractTerminated, event_id: str
+) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
     contract = ws.require_contract(fact.account_id)
     contract.terminate(fact.at, event_id)
     return contract, _contract_scope(fact.account_id, fact.at)
 
 
-def _renew(ws: _Workspace, fact: f.RenewalCompleted, event_id: str) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
+def _renew(
+    ws: _Workspace, fact: f.RenewalCompleted, event_id: str
+) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
     contract = ws.require_contract(fact.account_id)
     credits = (contract.terms_at(fact.at) or contract.versions[0]).terms.credits
     if credits is not None and credits.monthly_fee.currency != fact.credit_applied.currency:
@@ -317,7 +378,9 @@ def _outage_scopes(outage: Outage) -> tuple[ScopeRow, ...]:
     return _interval_scopes("outage", outage.accounts, outage.started_at, outage.ended_at)
 
 
-def _start_outage(ws: _Workspace, fact: f.OutageStarted, event_id: str) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
+def _start_outage(
+    ws: _Workspace, fact: f.OutageStarted, event_id: str
+) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
     existing = ws.get(Outage, Outage.create_id(fact.outage_id))
     if existing is not None:
         raise RuleViolation(
@@ -342,25 +405,33 @@ def _outage(ws: _Workspace, name: str) -> Outage:
     return cast(Outage, ws.require(Outage, Outage.create_id(name), name, "outage_id"))
 
 
-def _end_outage(ws: _Workspace, fact: f.OutageEnded, event_id: str) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
+def _end_outage(
+    ws: _Workspace, fact: f.OutageEnded, event_id: str
+) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
     outage = _outage(ws, fact.outage_id)
     outage.end(fact.at, event_id)
     return outage, _outage_scopes(outage)
 
 
-def _correct_outage(ws: _Workspace, fact: f.OutageCorrected, event_id: str) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
+def _correct_outage(
+    ws: _Workspace, fact: f.OutageCorrected, event_id: str
+) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
     outage = _outage(ws, fact.outage_id)
     outage.correct(fact.started_at, fact.ended_at, fact.reason, event_id)
     return outage, _outage_scopes(outage)
 
 
-def _retract_outage(ws: _Workspace, fact: f.OutageRetracted, event_id: str) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
+def _retract_outage(
+    ws: _Workspace, fact: f.OutageRetracted, event_id: str
+) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
     outage = _outage(ws, fact.outage_id)
     outage.retract(fact.reason, fact.at, event_id)
     return outage, _outage_scopes(outage)
 
 
-def _schedule_maintenance(ws: _Workspace, fact: f.MaintenanceScheduled, event_id: str) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
+def _schedule_maintenance(
+    ws: _Workspace, fact: f.MaintenanceScheduled, event_id: str
+) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
     if ws.get(Maintenance, Maintenance.create_id(fact.maintenance_id)) is not None:
         raise RuleViolation(
             "maintenance_id",
@@ -383,7 +454,9 @@ def _schedule_maintenance(ws: _Workspace, fact: f.MaintenanceScheduled, event_id
     return window, _interval_scopes("maintenance", accounts, fact.start, fact.end)
 
 
-def _cancel_maintenance(ws: _Workspace, fact: f.MaintenanceCancelled, event_id: str) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
+def _cancel_maintenance(
+    ws: _Workspace, fact: f.MaintenanceCancelled, event_id: str
+) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
     name = fact.maintenance_id
     window = cast(
         Maintenance, ws.require(Maintenance, Maintenance.create_id(name), name, "maintenance_id")
@@ -424,7 +497,9 @@ def _ticket_scope(ticket: Ticket) -> tuple[ScopeRow, ...]:
     return (ScopeRow(ticket.account_id, "ticket", ticket.opened_at, None),)
 
 
-def _open_ticket(ws: _Workspace, fact: f.TicketOpened, event_id: str) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
+def _open_ticket(
+    ws: _Workspace, fact: f.TicketOpened, event_id: str
+) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
     existing = ws.get(Ticket, Ticket.create_id(fact.ticket_id))
     if existing is not None:
         raise RuleViolation(
@@ -448,7 +523,9 @@ def _ticket(ws: _Workspace, name: str) -> Ticket:
     return cast(Ticket, ws.require(Ticket, Ticket.create_id(name), name, "ticket_id"))
 
 
-def _change_priority(ws: _Workspace, fact: f.TicketPriorityChanged, event_id: str) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
+def _change_priority(
+    ws: _Workspace, fact: f.TicketPriorityChanged, event_id: str
+) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
     ticket = _ticket(ws, fact.ticket_id)
     version = _support_terms_for(ws, ticket.account_id, ticket.opened_at)
     _check_priority(version, ticket.account_id, fact.priority)
@@ -456,7 +533,9 @@ def _change_priority(ws: _Workspace, fact: f.TicketPriorityChanged, event_id: st
     return ticket, _ticket_scope(ticket)
 
 
-def _ticket_step(ws: _Workspace, fact: f.TicketFact, event_id: str) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
+def _ticket_step(
+    ws: _Workspace, fact: f.TicketFact, event_id: str
+) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
     ticket = _ticket(ws, fact.ticket_id)
     fields = {"reason": fact.reason} if isinstance(fact, f.TicketPaused) else {}
     ticket.record_step(getattr(fact, "type"), fact.at, event_id, **fields)  # noqa: B009

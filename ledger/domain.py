@@ -11,9 +11,11 @@ event's topic is its import `type` (`outage.started`), a stable name independent
 
 from __future__ import annotations
 
+import bisect
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -29,9 +31,9 @@ __all__ = [
     "Contract",
     "Maintenance",
     "Outage",
+    "TermsVersion",
     "Ticket",
     "TicketStep",
-    "TermsVersion",
     "contract_id",
     "maintenance_id",
     "outage_id",
@@ -41,6 +43,7 @@ __all__ = [
 _NAMESPACE = UUID("6f1c2f3e-5c57-4b8e-9a39-2f0d6c1e8a10")
 
 
+@lru_cache(maxsize=65536)
 def _entity_id(kind: str, natural_id: str) -> UUID:
     return uuid.uuid5(_NAMESPACE, f"{kind}/{natural_id}")
 
@@ -137,7 +140,9 @@ class Contract(Aggregate):
         return contract_id(account_id)
 
     def add_version(self, effective_from: str, terms: dict[str, Any], event_id: str) -> None:
-        version = TermsVersion(_instant(effective_from), ContractTerms.model_validate(terms), event_id)
+        version = TermsVersion(
+            _instant(effective_from), ContractTerms.model_validate(terms), event_id
+        )
         self.versions = sorted([*self.versions, version], key=lambda v: v.effective_from)
 
     @property
@@ -357,9 +362,11 @@ class Maintenance(Aggregate):
                 "maintenance_id", f"maintenance {self.maintenance_id} was already cancelled"
             )
         self.trigger_event(
-            self.Cancelled, at=None if at is None else at.isoformat(), reason=reason,
+            self.Cancelled,
+            at=None if at is None else at.isoformat(),
+            reason=reason,
             event_id=event_id,
-        )  # fmt: skip
+        )
 
 
 # Rule `same_instant_order`: events of one ticket that share a timestamp are applied in this
@@ -447,7 +454,9 @@ class Ticket(Aggregate):
         STEP = "ticket.reopened"
 
     @event(Opened)
-    def __init__(self, ticket_id: str, account_id: str, priority: str, at: str, event_id: str) -> None:
+    def __init__(
+        self, ticket_id: str, account_id: str, priority: str, at: str, event_id: str
+    ) -> None:
         self.ticket_id = ticket_id
         self.account_id = account_id
         self.opened_at = _instant(at)
@@ -458,7 +467,7 @@ class Ticket(Aggregate):
         return _entity_id("ticket", ticket_id)
 
     def add_step(self, step: TicketStep) -> None:
-        self.steps = sorted([*self.steps, step], key=lambda s: s.sort_key)
+        bisect.insort(self.steps, step, key=_step_key)
 
     def priority_at_open(self) -> str:
         return self.steps[0].priority or ""
@@ -471,10 +480,15 @@ class Ticket(Aggregate):
                 f"ticket {self.ticket_id} opened at {format_instant(self.opened_at)}; "
                 "an event cannot come before it",
             )
-        candidate = TicketStep(at, step_type, fields.get("priority"))
-        check_ticket_steps(self.ticket_id, sorted([*self.steps, candidate], key=lambda s: s.sort_key))
+        steps = list(self.steps)
+        bisect.insort(steps, TicketStep(at, step_type, fields.get("priority")), key=_step_key)
+        check_ticket_steps(self.ticket_id, steps)
         event_class = _TICKET_EVENTS[step_type]
         self.trigger_event(event_class, at=at.isoformat(), event_id=event_id, **fields)
+
+
+def _step_key(step: TicketStep) -> tuple[datetime, int]:
+    return step.sort_key
 
 
 _TICKET_EVENTS: dict[str, type[Ticket.Stepped]] = {

@@ -49,10 +49,10 @@ def _instant(value: object) -> object:
 
 
 Instant = Annotated[datetime, BeforeValidator(_instant)]
-Identifier = Annotated[
-    str, Field(min_length=1, max_length=128, pattern=r"^[^\s\x00-\x1f\x7f]+$")
+Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\s\x00-\x1f\x7f]+$")]
+Priority = Annotated[
+    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 ]
-Priority = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Note = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
@@ -313,13 +313,24 @@ AnyFact = (
 )
 fact_adapter: TypeAdapter[AnyFact] = TypeAdapter(Fact)
 FACT_TYPES: tuple[str, ...] = (
-    "contract.signed", "contract.amended", "contract.terminated",
-    "outage.started", "outage.ended", "outage.corrected", "outage.retracted",
-    "maintenance.scheduled", "maintenance.cancelled",
-    "ticket.opened", "ticket.priority_changed", "ticket.paused", "ticket.resumed",
-    "ticket.responded", "ticket.resolved", "ticket.reopened",
+    "contract.signed",
+    "contract.amended",
+    "contract.terminated",
+    "outage.started",
+    "outage.ended",
+    "outage.corrected",
+    "outage.retracted",
+    "maintenance.scheduled",
+    "maintenance.cancelled",
+    "ticket.opened",
+    "ticket.priority_changed",
+    "ticket.paused",
+    "ticket.resumed",
+    "ticket.responded",
+    "ticket.resolved",
+    "ticket.reopened",
     "renewal.completed",
-)  # fmt: skip
+)
 
 
 class FactRejected(ValueError):
@@ -368,9 +379,11 @@ def _describe(error: ValidationError, raw: str | bytes | dict[str, Any]) -> list
         kind = item["type"]
         location = [str(part) for part in item["loc"]]
         if kind == "json_invalid":
-            problems.append(("(line)", f"not valid JSON: {item['msg'].removeprefix('Invalid JSON: ')}"))
+            problems.append(
+                ("(line)", f"not valid JSON: {item['msg'].removeprefix('Invalid JSON: ')}")
+            )
             continue
-        if kind == "model_attributes_type" or kind == "model_type":
+        if kind in ("model_attributes_type", "model_type", "dict_type") and not item["loc"]:
             problems.append(("(line)", "each line must be one JSON object"))
             continue
         if kind == "union_tag_not_found":
@@ -403,8 +416,10 @@ def expanded_terms(fact: ContractSigned | ContractAmended) -> ContractTerms:
     except ValidationError as error:
         raise FactRejected(
             [
-                (".".join(["terms", *(str(part) for part in item["loc"])]),
-                 item["msg"].removeprefix("Value error, "))
+                (
+                    ".".join(["terms", *(str(part) for part in item["loc"])]),
+                    item["msg"].removeprefix("Value error, "),
+                )
                 for item in error.errors(include_url=False)
             ]
         ) from None
@@ -414,7 +429,8 @@ def expanded_terms(fact: ContractSigned | ContractAmended) -> ContractTerms:
 
 def canonical_content(fact: AnyFact) -> dict[str, Any]:
     """The fact as plain JSON without its event_id; instants normalised to UTC."""
-    return _canonical(fact.model_dump(exclude={"event_id"}, exclude_none=True))
+    content: dict[str, Any] = _canonical(fact.model_dump(exclude={"event_id"}, exclude_none=True))
+    return content
 
 
 def _canonical(value: Any) -> Any:

@@ -128,6 +128,7 @@ class LedgerReader(Protocol):
 
     def account_ids(self, upto: int) -> list[str]: ...
 
-    def find_event_ids(self, event_ids: list[str]) -> dict[str, KnownEvent]: ...
-
-    def select_stored_events(self, originator_ids: list[UUID]) -> list[StoredEvent]: ...
+    def load_for_write(
+        self, event_ids: list[str], originator_ids: list[UUID]
+    ) -> tuple[dict[str, KnownEvent], list[StoredEvent]]:
+        """In one read: which event ids are already stored, and the entities' stored events."""

@@ -69,4 +69,4 @@ def renewal_term(versions: Sequence[TermsVersion], at: datetime) -> int:
     is nearest to the renewal (invoices go out a little before or after the term ends)."""
     current = max(term_number_at(versions, at), 1)
     candidates = [number for number in (current - 1, current) if number >= 1]
-    return min(candidates, key=lambda number: abs((term_bounds(versions, number)[1] - at)))
+    return min(candidates, key=lambda number: abs(term_bounds(versions, number)[1] - at))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 from datetime import date, datetime
+from importlib.metadata import version
 from typing import Any
 
 import holidays as holiday_library
@@ -98,9 +99,10 @@ def expand_terms(written: dict[str, Any], effective_from: datetime) -> ContractT
     """
     terms = _apply_template(written)
     zone_name = terms.setdefault("timezone", "UTC")
-    if not isinstance(zone_name, str):
-        return ContractTerms.model_validate(terms)  # let pydantic describe the error
-    zone = contract_zone(zone_name)
+    try:
+        zone = contract_zone(zone_name)
+    except (TypeError, ValueError):
+        return ContractTerms.model_validate(terms)  # pydantic names the field and the reason
     term = terms.setdefault("term", {})
     if isinstance(term, dict):
         term.setdefault("start", effective_from.astimezone(zone).date().isoformat())
@@ -159,7 +161,7 @@ def _expand_holidays(calendar: dict[str, Any], default_years: list[int]) -> None
     added = {date.fromisoformat(str(day)) for day in spec.get("add", [])}
     removed = {date.fromisoformat(str(day)) for day in spec.get("remove", [])}
     dates = (set(generated) | added) - removed
-    source = f"holidays {holiday_library.__version__} {spec['country']} {_years_text(years)}"
+    source = f"holidays {version('holidays')} {spec['country']} {_years_text(years)}"
     if added:
         source += "; added " + ", ".join(sorted(day.isoformat() for day in added))
     if removed:

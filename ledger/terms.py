@@ -1,8 +1,8 @@
 """Contract terms: the data every SLA rule reads, validated with pydantic.
 
-Terms are stored in full inside `contract.signed` / `contract.amended` events: templates are expanded
-and public-holiday lists generated at signing, so replaying an old contract never depends on the
-code or library versions of the day of the replay.
+Terms are stored in full inside `contract.signed` / `contract.amended` events: templates are
+expanded and public-holiday lists generated at signing, so replaying an old contract never depends
+on the code or library versions of the day of the replay.
 """
 
 from __future__ import annotations
@@ -89,7 +89,9 @@ class BusinessCalendar(TermsModel):
 
     @field_validator("windows")
     @classmethod
-    def _windows_are_ordered(cls, windows: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    def _windows_are_ordered(
+        cls, windows: dict[str, tuple[str, ...]]
+    ) -> dict[str, tuple[str, ...]]:
         for day, day_windows in windows.items():
             previous_end = -1
             for window in day_windows:

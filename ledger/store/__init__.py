@@ -109,9 +109,8 @@ class StoreLocation:
 
     def connection_string(self) -> str:
         """A libpq connection string (PostgreSQL only)."""
-        return (
-            f"host={self.host} port={self.port} user={self.user} dbname={self.dbname}"
-            + (f" password={self.password}" if self.password else "")
+        return f"host={self.host} port={self.port} user={self.user} dbname={self.dbname}" + (
+            f" password={self.password}" if self.password else ""
         )
 
 
@@ -150,10 +149,14 @@ def _ensure_schema(location: StoreLocation) -> None:
     from psycopg import sql
 
     try:
-        with psycopg.connect(location.connection_string(), autocommit=True, connect_timeout=10) as c:
+        with psycopg.connect(
+            location.connection_string(), autocommit=True, connect_timeout=10
+        ) as c:
             if location.schema != "public":
                 c.execute(
-                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(location.schema))
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                        sql.Identifier(location.schema)
+                    )
                 )
     except psycopg.OperationalError as error:
         raise StoreUnavailable(

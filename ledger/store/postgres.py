@@ -17,7 +17,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from ledger.records import EventIndex, KnownEvent, LogRow, WriteReceipt
 
@@ -29,9 +29,56 @@ _COLUMNS = (
     "originator_version, valid_at, state"
 )
 
+# Everything one write needs, in one statement: in autocommit mode that is one transaction and
+# one round trip. It takes the same EXCLUSIVE lock as the library, so each position is the previous
+# one plus one and commit order equals position order.
+_APPEND_FUNCTION = """
+CREATE OR REPLACE FUNCTION {schema}.{append}(
+    oids uuid[], versions bigint[], topics text[], states bytea[], ids text[],
+    valid_ats timestamptz[], hashes text[], scope_ids text[], scope_accounts text[],
+    scope_kinds text[], scope_from timestamptz[], scope_to timestamptz[], wait_for_lock text)
+RETURNS TABLE(appended_position bigint, appended_at timestamptz) LANGUAGE plpgsql AS $$
+DECLARE base bigint; at timestamptz; last_at timestamptz;
+BEGIN
+    PERFORM set_config('lock_timeout', wait_for_lock, true);
+    LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE;
+    PERFORM pg_notify({channel_text}, '');
+    SELECT t.notification_id, t.recorded_at INTO base, last_at
+        FROM {schema}.{table} t ORDER BY t.notification_id DESC LIMIT 1;
+    base := COALESCE(base, 0);
+    at := GREATEST(clock_timestamp(), COALESCE(last_at, '-infinity'::timestamptz));
+    INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state,
+        notification_id, event_id, valid_at, recorded_at, content_hash)
+    SELECT u.oid, u.version, u.topic, u.state, base + u.ord, u.event_id, u.valid_at, at, u.hash
+    FROM unnest(oids, versions, topics, states, ids, valid_ats, hashes)
+        WITH ORDINALITY AS u(oid, version, topic, state, event_id, valid_at, hash, ord);
+    INSERT INTO {schema}.{scopes}
+    SELECT base + e.ord, s.account_key, s.kind, oids[e.ord], s.valid_from, s.valid_to
+    FROM unnest(scope_ids, scope_accounts, scope_kinds, scope_from, scope_to)
+        AS s(event_id, account_key, kind, valid_from, valid_to)
+    JOIN unnest(ids) WITH ORDINALITY AS e(event_id, ord) ON e.event_id = s.event_id;
+    RETURN QUERY SELECT base + g, at FROM generate_series(1, cardinality(oids)) g;
+END $$
+"""
+
+# Before a write: which event ids are taken, and the stored events of the entities involved.
+_LOAD_FOR_WRITE = """
+SELECT 'known' AS part, event_id, content_hash, notification_id, recorded_at, topic,
+       NULL::uuid AS originator_id, NULL::bigint AS originator_version, NULL::bytea AS state
+FROM {schema}.{table} WHERE event_id = ANY(%s)
+UNION ALL
+SELECT 'entity', NULL, NULL, NULL, NULL, topic, originator_id, originator_version, state
+FROM {schema}.{table} WHERE originator_id = ANY(%s)
+ORDER BY part, originator_id, originator_version
+"""
+
 
 def _utc(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(UTC)
+
+
+def _utc_known(value: datetime) -> datetime:
+    return value.astimezone(UTC)
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
@@ -42,37 +89,21 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         self.scopes_table_name = f"{events_table_name.removesuffix('_events')}_event_scopes"
         self.check_identifier_length(self.scopes_table_name + "_by_interval")
         self.sql_create_statements = self._create_statements()
-        names = {
+        self._names = {
             "schema": Identifier(self.datastore.schema),
             "table": Identifier(self.events_table_name),
             "scopes": Identifier(self.scopes_table_name),
+            "channel": Identifier(self.channel_name),
+            "append": Identifier(f"{self.events_table_name}_append"),
         }
-        self._insert_statement = SQL(
-            "WITH head AS ("
-            "  SELECT notification_id, recorded_at FROM {schema}.{table}"
-            "  ORDER BY notification_id DESC LIMIT 1), "
-            "tx AS (SELECT COALESCE((SELECT notification_id FROM head), 0) AS base, "
-            "  GREATEST(clock_timestamp(), COALESCE((SELECT recorded_at FROM head), "
-            "  '-infinity'::timestamptz)) AS at) "
-            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state, "
-            "  notification_id, event_id, valid_at, recorded_at, content_hash) "
-            "SELECT u.oid, u.version, u.topic, u.state, tx.base + u.ord, u.event_id, u.valid_at, "
-            "  tx.at, u.hash "
-            "FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], %s::text[], "
-            "  %s::timestamptz[], %s::text[]) WITH ORDINALITY "
-            "  AS u(oid, version, topic, state, event_id, valid_at, hash, ord), tx "
-            "ORDER BY u.ord "
-            "RETURNING notification_id, recorded_at"
-        ).format(**names)
-        self._insert_scopes_statement = SQL(
-            "INSERT INTO {schema}.{scopes} "
-            "SELECT e.notification_id, s.account_key, s.kind, e.originator_id, s.valid_from, "
-            "  s.valid_to "
-            "FROM unnest(%s::text[], %s::text[], %s::text[], %s::timestamptz[], "
-            "  %s::timestamptz[]) AS s(event_id, account_key, kind, valid_from, valid_to) "
-            "JOIN {schema}.{table} e ON e.event_id = s.event_id"
-        ).format(**names)
-        self._names = names
+        self._rendered: dict[str, str] = {}
+        self._append = self._sql(
+            "SELECT appended_position, appended_at FROM {schema}.{append}("
+            "%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], %s::text[], %s::timestamptz[], "
+            "%s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], "
+            "%s::timestamptz[], %s::text)"
+        )
+        self._load_statement = self._sql(_LOAD_FOR_WRITE)
 
     def _create_statements(self) -> list[Composed]:
         names = {
@@ -123,17 +154,24 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 "USING ERRCODE = 'restrict_violation'; END $$"
             ).format(**names),
         ]
+        statements.append(
+            SQL(_APPEND_FUNCTION).format(
+                channel_text=Literal(self.channel_name),
+                append=Identifier(f"{self.events_table_name}_append"),
+                **names,
+            )
+        )
         for target in (self.events_table_name, self.scopes_table_name):
             for suffix, timing in (
                 ("refuse_rows", "BEFORE UPDATE OR DELETE ON {schema}.{target} FOR EACH ROW"),
                 ("refuse_truncate", "BEFORE TRUNCATE ON {schema}.{target} FOR EACH STATEMENT"),
             ):
                 statements.append(
-                    SQL("CREATE OR REPLACE TRIGGER {trigger} " + timing + " EXECUTE FUNCTION "
-                        "{schema}.{refuse}()").format(
-                        trigger=named(suffix, target), target=Identifier(target), **names
-                    )
-                )  # fmt: skip
+                    SQL(
+                        "CREATE OR REPLACE TRIGGER {trigger} " + timing + " EXECUTE FUNCTION "
+                        "{schema}.{refuse}()"
+                    ).format(trigger=named(suffix, target), target=Identifier(target), **names)
+                )
         return statements
 
     # --- writing -------------------------------------------------------------------------
@@ -162,50 +200,45 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             [scope.valid_from for _, scope in scopes],
             [scope.valid_to for _, scope in scopes],
         )
-        error: Exception | None = None
-        rows: list[dict[str, Any]] = []
-        with self.datastore.get_connection() as conn:
-            with conn.pipeline() as pipeline, conn.transaction():
-                try:
-                    with conn.cursor() as curs:
-                        self._lock_table(curs)
-                        self._notify_channel(curs)
-                    with conn.cursor() as inserted:
-                        inserted.execute(self._insert_statement, event_params, prepare=True)
-                        with conn.cursor() as curs:
-                            curs.execute(self._insert_scopes_statement, scope_params, prepare=True)
-                        pipeline.sync()
-                        rows = inserted.fetchall()
-                except psycopg.errors.UniqueViolation as violation:
-                    error = IntegrityError(str(violation))
-                except Exception as other:  # re-raised once the pipeline has closed
-                    error = other
-            if error is not None:
-                raise error
-        positions = [row["notification_id"] for row in rows]
+        # One statement in autocommit mode is one transaction and one round trip.
+        wait = f"{self.datastore.lock_timeout}s"
+        try:
+            rows = self._fetch(self._append, (*event_params, *scope_params, wait))
+        except psycopg.errors.UniqueViolation as violation:
+            raise IntegrityError(str(violation)) from violation
+        positions = [row["appended_position"] for row in rows]
         receipt.positions = positions
-        receipt.recorded_at = _utc(rows[-1]["recorded_at"])
+        receipt.recorded_at = _utc(rows[-1]["appended_at"])
         return positions
 
     # --- reading -------------------------------------------------------------------------
 
-    def _fetch(self, statement: SQL | Composed, params: Sequence[Any]) -> list[dict[str, Any]]:
+    def _fetch(self, statement: str, params: Sequence[Any]) -> list[dict[str, Any]]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, params, prepare=True)
             return list(curs.fetchall())
 
-    def _log_rows(self, statement: SQL | Composed, params: Sequence[Any]) -> list[LogRow]:
+    def _log_rows(self, statement: str, params: Sequence[Any]) -> list[LogRow]:
         return [
             LogRow(
-                row["position"], _utc(row["recorded_at"]), row["event_id"],  # type: ignore[arg-type]
-                row["topic"], row["originator_id"], row["originator_version"],
-                _utc(row["valid_at"]), bytes(row["state"]),
+                row["position"],
+                _utc_known(row["recorded_at"]),
+                row["event_id"],
+                row["topic"],
+                row["originator_id"],
+                row["originator_version"],
+                _utc(row["valid_at"]),
+                bytes(row["state"]),
             )
             for row in self._fetch(statement, params)
-        ]  # fmt: skip
+        ]
 
-    def _sql(self, text: str) -> Composed:
-        return SQL(text).format(**self._names)
+    def _sql(self, text: str) -> str:
+        """Render a statement once: composing SQL on every execute costs more than running it."""
+        rendered = self._rendered.get(text)
+        if rendered is None:
+            rendered = self._rendered[text] = SQL(text).format(**self._names).as_string()
+        return rendered
 
     def head(self) -> tuple[int, datetime | None]:
         rows = self._fetch(
@@ -313,36 +346,27 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         )
         return [row["account_key"] for row in rows]
 
-    def find_event_ids(self, event_ids: list[str]) -> dict[str, KnownEvent]:
-        if not event_ids:
-            return {}
-        rows = self._fetch(
-            self._sql(
-                "SELECT event_id, content_hash, notification_id, recorded_at, topic "
-                "FROM {schema}.{table} WHERE event_id = ANY(%s)"
-            ),
-            (event_ids,),
-        )
-        return {
-            row["event_id"]: KnownEvent(
-                row["event_id"], row["content_hash"], row["notification_id"],
-                _utc(row["recorded_at"]), row["topic"],  # type: ignore[arg-type]
-            )
-            for row in rows
-        }  # fmt: skip
-
-    def select_stored_events(self, originator_ids: list[UUID]) -> list[StoredEvent]:
-        if not originator_ids:
-            return []
-        rows = self._fetch(
-            self._sql(
-                "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
-                "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
-            ),
-            (originator_ids,),
-        )
-        return [
-            StoredEvent(row["originator_id"], row["originator_version"], row["topic"],
-                        bytes(row["state"]))
-            for row in rows
-        ]  # fmt: skip
+    def load_for_write(
+        self, event_ids: list[str], originator_ids: list[UUID]
+    ) -> tuple[dict[str, KnownEvent], list[StoredEvent]]:
+        known: dict[str, KnownEvent] = {}
+        events: list[StoredEvent] = []
+        for row in self._fetch(self._load_statement, (event_ids, originator_ids)):
+            if row["part"] == "known":
+                known[row["event_id"]] = KnownEvent(
+                    row["event_id"],
+                    row["content_hash"],
+                    row["notification_id"],
+                    _utc_known(row["recorded_at"]),
+                    row["topic"],
+                )
+            else:
+                events.append(
+                    StoredEvent(
+                        row["originator_id"],
+                        row["originator_version"],
+                        row["topic"],
+                        bytes(row["state"]),
+                    )
+                )
+        return known, events

@@ -31,8 +31,10 @@ def _micros(value: datetime | None) -> int | None:
 
 
 def _instant(micros: int | None) -> datetime | None:
-    if micros is None:
-        return None
+    return None if micros is None else _known_instant(micros)
+
+
+def _known_instant(micros: int) -> datetime:
     seconds, fraction = divmod(micros, 1_000_000)
     return datetime.fromtimestamp(seconds, UTC).replace(microsecond=fraction)
 
@@ -97,7 +99,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         now = _micros(datetime.now(UTC))
         params = [
             (
-                stored.originator_id.hex if isinstance(stored.originator_id, UUID)
+                stored.originator_id.hex
+                if isinstance(stored.originator_id, UUID)
                 else stored.originator_id,
                 stored.originator_version,
                 stored.topic,
@@ -108,7 +111,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 entry.content_hash,
             )
             for stored, entry in zip(stored_events, index, strict=True)
-        ]  # fmt: skip
+        ]
         if not params:
             return []
         # The first insert takes the write lock; from then on row ids are ours, in order.
@@ -116,19 +119,27 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         first = c.lastrowid
         c.executemany(self.insert_events_statement, params[1:])
         positions = list(range(first, first + len(params)))
-        c.execute(f"SELECT rowid, recorded_at FROM {self.events_table_name} ORDER BY rowid DESC LIMIT 1")
+        c.execute(
+            f"SELECT rowid, recorded_at FROM {self.events_table_name} ORDER BY rowid DESC LIMIT 1"
+        )
         last = c.fetchone()
         if last[0] != positions[-1]:
             raise IntegrityError("positions were not assigned contiguously")
         c.executemany(
             f"INSERT INTO {self.scopes_table} VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (position, scope.account_key, scope.kind, params[i][0],
-                 _micros(scope.valid_from), _micros(scope.valid_to))
+                (
+                    position,
+                    scope.account_key,
+                    scope.kind,
+                    params[i][0],
+                    _micros(scope.valid_from),
+                    _micros(scope.valid_to),
+                )
                 for i, (position, entry) in enumerate(zip(positions, index, strict=True))
                 for scope in entry.scopes
             ],
-        )  # fmt: skip
+        )
         receipt.positions = positions
         receipt.recorded_at = _instant(last[1])
         return positions
@@ -143,9 +154,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     @staticmethod
     def _log_row(row: Any) -> LogRow:
         return LogRow(
-            row[0], _instant(row[1]) or datetime.min.replace(tzinfo=UTC), row[2], row[3],
-            UUID(row[4]), row[5], _instant(row[6]), row[7],
-        )  # fmt: skip
+            row[0],
+            _known_instant(row[1]),
+            row[2],
+            row[3],
+            UUID(row[4]),
+            row[5],
+            _instant(row[6]),
+            row[7],
+        )
 
     def head(self) -> tuple[int, datetime | None]:
         with self.datastore.transaction(commit=False) as c:
@@ -216,7 +233,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         after: int,
         limit: int,
     ) -> list[LogRow]:
-        conditions, params = ["e.rowid > ?", "e.rowid <= ?"], [after, upto]
+        conditions = ["e.rowid > ?", "e.rowid <= ?"]
+        params: list[Any] = [after, upto]
         source = f"{self.events_table_name} e"
         if account is not None:
             source += (
@@ -248,23 +266,23 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             )
             return [row[0] for row in c.fetchall()]
 
-    def find_event_ids(self, event_ids: list[str]) -> dict[str, KnownEvent]:
-        found: dict[str, KnownEvent] = {}
+    def load_for_write(
+        self, event_ids: list[str], originator_ids: list[UUID]
+    ) -> tuple[dict[str, KnownEvent], list[StoredEvent]]:
+        known: dict[str, KnownEvent] = {}
+        events: list[StoredEvent] = []
         with self.datastore.transaction(commit=False) as c:
             for chunk in _chunks(event_ids):
                 c.execute(
-                    f"SELECT event_id, content_hash, rowid, recorded_at, topic "
+                    "SELECT event_id, content_hash, rowid, recorded_at, topic "
                     f"FROM {self.events_table_name} "
                     f"WHERE event_id IN ({','.join('?' * len(chunk))})",
                     chunk,
                 )
                 for row in c.fetchall():
-                    found[row[0]] = KnownEvent(row[0], row[1], row[2], _instant(row[3]), row[4])  # type: ignore[arg-type]
-        return found
-
-    def select_stored_events(self, originator_ids: list[UUID]) -> list[StoredEvent]:
-        events: list[StoredEvent] = []
-        with self.datastore.transaction(commit=False) as c:
+                    known[row[0]] = KnownEvent(
+                        row[0], row[1], row[2], _known_instant(row[3]), row[4]
+                    )
             for chunk in _chunks([oid.hex for oid in originator_ids]):
                 c.execute(
                     "SELECT originator_id, originator_version, topic, state "
@@ -276,4 +294,4 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 events += [
                     StoredEvent(UUID(row[0]), row[1], row[2], row[3]) for row in c.fetchall()
                 ]
-        return events
+        return known, events

@@ -1,0 +1,259 @@
+"""`sla-ledger`: the command line. It parses arguments and prints; every rule lives elsewhere.
+
+Exit status: 0 success; 1 facts rejected or in conflict; 2 bad arguments; 3 the store cannot be
+reached; 4 the account, outage, ticket or term does not exist.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ledger.application import RecordOutcome, SlaLedger
+from ledger.errors import (
+    ConflictingFacts,
+    InvalidQuery,
+    LedgerError,
+    NotFound,
+    RejectedFacts,
+    StoreUnavailable,
+)
+from ledger.facts import parse_lines
+from ledger.store import open_ledger
+from ledger.timevalues import format_instant, parse_instant
+from projections.log import iter_events
+
+app = typer.Typer(
+    name="sla-ledger",
+    help="An event-sourced ledger of service-level agreements.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Use only events recorded at or before this instant (ISO 8601 with offset).",
+    ),
+]
+
+
+def main() -> None:
+    """Entry point of the `sla-ledger` console script."""
+    try:
+        app()
+    except StoreUnavailable as error:
+        _fail(3, f"store unavailable: {error}")
+    except NotFound as error:
+        _fail(4, str(error))
+    except InvalidQuery as error:
+        _fail(2, str(error))
+    except LedgerError as error:
+        _fail(1, str(error))
+
+
+def _fail(code: int, message: str) -> NoReturn:
+    err.print(f"error: {message}", markup=False)
+    raise SystemExit(code)
+
+
+def instant_option(text: str | None, name: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_instant(text)
+    except ValueError as error:
+        _fail(2, f"{name}: {error}")
+
+
+def print_json(value: Any) -> None:
+    if isinstance(value, BaseModel):
+        sys.stdout.write(value.model_dump_json(indent=2) + "\n")
+    else:
+        sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def opened() -> Iterator[SlaLedger]:
+    ledger = open_ledger()
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+@app.command("import")
+def import_facts(
+    file: Annotated[Path, typer.Argument(help="NDJSON file of facts, one per line ('-' = stdin).")],
+    json_output: JsonOption = False,
+) -> None:
+    """Validate a whole file of facts, then append all of them atomically (or none)."""
+    text = sys.stdin.read() if str(file) == "-" else _read(file)
+    lines = text.splitlines()
+    started = time.perf_counter()
+    with opened() as ledger, _progress(len(lines), quiet=json_output) as advance:
+        facts, errors = parse_lines(lines)
+        advance(len(lines) // 2)
+        try:
+            outcome = ledger.record(
+                facts,
+                earlier_errors=errors,
+                on_progress=lambda n: advance(len(lines) // 2 + n // 2),
+            )
+        except (RejectedFacts, ConflictingFacts) as error:
+            _report_rejection(error, json_output)
+        advance(len(lines))
+    _report_import(outcome, time.perf_counter() - started, json_output)
+
+
+def _read(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except OSError as error:
+        _fail(2, f"cannot read {file}: {error.strerror}")
+    except UnicodeDecodeError:
+        _fail(2, f"{file} is not UTF-8 text")
+
+
+@contextmanager
+def _progress(total: int, *, quiet: bool) -> Iterator[Any]:
+    if quiet or not sys.stdout.isatty():
+        yield lambda done: None
+        return
+    columns = (
+        TextColumn("importing"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} lines"),
+        TextColumn("{task.fields[rate]} events/s"),
+        TimeElapsedColumn(),
+    )
+    started = time.perf_counter()
+    with Progress(*columns, console=out, transient=True) as progress:
+        task = progress.add_task("import", total=total, rate="-")
+
+        def advance(done: int) -> None:
+            elapsed = max(time.perf_counter() - started, 1e-6)
+            progress.update(task, completed=done, rate=f"{done / elapsed:,.0f}")
+
+        yield advance
+
+
+def _report_rejection(error: RejectedFacts | ConflictingFacts, json_output: bool) -> NoReturn:
+    kind = "conflict" if isinstance(error, ConflictingFacts) else "rejected"
+    if json_output:
+        print_json(
+            {
+                "ok": False,
+                "error": kind,
+                "appended": 0,
+                "errors": [
+                    {"line": e.line, "field": e.field, "reason": e.reason} for e in error.errors
+                ],
+            }
+        )
+        raise SystemExit(1)
+    for problem in error.errors:
+        err.print(f"line {problem.line}: {problem.field}: {problem.reason}", markup=False)
+    noun = "conflicting event id(s)" if kind == "conflict" else "invalid line(s)"
+    _fail(1, f"{len(error.errors)} {noun}; nothing was appended")
+
+
+def _report_import(outcome: RecordOutcome, seconds: float, json_output: bool) -> None:
+    recorded = [fact for fact in outcome.facts if fact.status == "recorded"]
+    if json_output:
+        print_json(
+            {
+                "ok": True,
+                "recorded": outcome.recorded,
+                "duplicates": outcome.duplicates,
+                "seconds": round(seconds, 3),
+                "events": [
+                    {
+                        "line": fact.line,
+                        "event_id": fact.event_id,
+                        "type": fact.type,
+                        "status": fact.status,
+                        "position": fact.position,
+                        "recorded_at": format_instant(fact.recorded_at),
+                    }
+                    for fact in outcome.facts
+                ],
+            }
+        )
+        return
+    rate = len(outcome.facts) / seconds if seconds > 0 else 0.0
+    out.print(f"read {len(outcome.facts)} facts in {seconds:.2f} s ({rate:,.0f} events/s)")
+    if recorded:
+        out.print(
+            f"recorded {len(recorded)} events at positions {recorded[0].position}-"
+            f"{recorded[-1].position}, recorded at {format_instant(recorded[0].recorded_at)}"
+        )
+    if outcome.duplicates:
+        out.print(
+            f"{outcome.duplicates} facts were already recorded (same event_id and content): "
+            "not appended again"
+        )
+    if not recorded and not outcome.duplicates:
+        out.print("nothing to import")
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+@app.command("events")
+def list_events(
+    account: Annotated[
+        str | None, typer.Option("--account", help="Only this account's events.")
+    ] = None,
+    valid_from: Annotated[
+        str | None, typer.Option("--from", help="Valid time at or after.")
+    ] = None,
+    valid_to: Annotated[str | None, typer.Option("--to", help="Valid time before.")] = None,
+    as_of: AsOfOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """List stored events with position, recorded-at, valid time and payload."""
+    start = instant_option(valid_from, "--from")
+    end = instant_option(valid_to, "--to")
+    known_by = instant_option(as_of, "--as-of")
+    with opened() as ledger:
+        reader = ledger.reader
+        upto = reader.position_at(known_by) if known_by is not None else None
+        events = iter_events(reader, account=account, valid_from=start, valid_to=end, upto=upto)
+        if json_output:
+            print_json([event.model_dump(mode="json") for event in events])
+            return
+        count = 0
+        for event in events:
+            count += 1
+            valid = format_instant(event.valid_at) if event.valid_at else "-"
+            out.print(
+                f"{event.position:>7}  recorded {format_instant(event.recorded_at)}  "
+                f"valid {valid:<20}  {event.type:<24} {event.event_id}",
+                markup=False,
+            )
+            out.print(f"         {json.dumps(event.payload, sort_keys=True)}", markup=False)
+        out.print(f"{count} event(s)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

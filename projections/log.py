@@ -1,0 +1,73 @@
+"""The log as users read it: stored events with both their times and their payload."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ledger.records import LedgerReader, LogRow
+
+__all__ = ["EventView", "event_view", "iter_events"]
+
+# Fields the library adds to every stored event; the ledger's own times are position/recorded_at.
+_LIBRARY_FIELDS = frozenset(
+    {"originator_id", "originator_version", "timestamp", "originator_topic"}
+)
+
+
+class EventView(BaseModel):
+    """One stored event: when it happened (valid_at) and when the ledger learned it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    position: int
+    recorded_at: datetime
+    event_id: str
+    type: str
+    valid_at: datetime | None
+    payload: dict[str, Any]
+
+
+def event_view(row: LogRow) -> EventView:
+    payload = {k: v for k, v in row.data().items() if k not in _LIBRARY_FIELDS and k != "event_id"}
+    return EventView(
+        position=row.position,
+        recorded_at=row.recorded_at,
+        event_id=row.event_id,
+        type=row.type,
+        valid_at=row.valid_at,
+        payload=payload,
+    )
+
+
+def iter_events(
+    reader: LedgerReader,
+    *,
+    account: str | None = None,
+    valid_from: datetime | None = None,
+    valid_to: datetime | None = None,
+    upto: int | None = None,
+    after: int = 0,
+    page_size: int = 1000,
+) -> Iterator[EventView]:
+    """Stored events in position order, optionally for one account and a valid-time range.
+
+    Service-wide outages and maintenance belong to every account, so they are listed for each.
+    """
+    stop = upto if upto is not None else reader.head()[0]
+    while True:
+        rows = reader.list_events(
+            account=account,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            upto=stop,
+            after=after,
+            limit=page_size,
+        )
+        yield from (event_view(row) for row in rows)
+        if len(rows) < page_size:
+            return
+        after = rows[-1].position

@@ -1,0 +1,114 @@
+"""`sla-ledger import` and `sla-ledger events` run as a user runs them, on a real store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.factories import ndjson, outage, outage_ended, signed, ticket_opened
+
+
+def run(
+    database_url: str, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SLA_LEDGER_DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_import_then_reimport_then_list(database_url: str, tmp_path: Path) -> None:
+    file = write(
+        tmp_path,
+        "april.ndjson",
+        ndjson(
+            signed("acme"),
+            outage("o-17", "2026-04-05T12:00:00Z", "2026-04-05T12:30:00Z", accounts=["acme"]),
+        ),
+    )
+    first = run(database_url, "import", file)
+    assert first.returncode == 0, first.stderr
+    assert "recorded 3 events at positions 1-3" in first.stdout
+
+    again = run(database_url, "import", file, "--json")
+    result = json.loads(again.stdout)
+    assert again.returncode == 0
+    assert (result["recorded"], result["duplicates"]) == (0, 3)
+    assert [event["position"] for event in result["events"]] == [1, 2, 3]
+
+    listed = run(database_url, "events", "--account", "acme", "--json")
+    events = json.loads(listed.stdout)
+    assert [event["type"] for event in events] == [
+        "contract.signed",
+        "outage.started",
+        "outage.ended",
+    ]
+    assert events[1]["valid_at"] == "2026-04-05T12:00:00Z"
+    assert events[1]["payload"]["outage_id"] == "o-17"
+    assert all(event["recorded_at"].endswith("Z") for event in events)
+
+
+def test_a_bad_file_is_reported_line_by_line_and_appends_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
+    good = signed("acme")
+    text = (
+        ndjson(good)
+        + "{not json\n"
+        + ndjson(
+            outage_ended("o-404", "2026-04-05T12:30:00Z"),
+            ticket_opened("t-1", "2026-04-05T12:30:00"),
+        )
+    )
+    result = run(database_url, "import", write(tmp_path, "bad.ndjson", text))
+    assert result.returncode == 1
+    assert "line 2: (line): not valid JSON" in result.stderr
+    assert "line 3: outage_id: unknown outage 'o-404'" in result.stderr
+    assert "line 4: at:" in result.stderr and "no UTC offset" in result.stderr
+    assert "nothing was appended" in result.stderr
+
+    as_json = run(database_url, "import", write(tmp_path, "bad.ndjson", text), "--json")
+    assert as_json.returncode == 1
+    assert [e["line"] for e in json.loads(as_json.stdout)["errors"]] == [2, 3, 4]
+
+    listed = run(database_url, "events", "--json")
+    assert json.loads(listed.stdout) == []
+
+
+def test_import_from_stdin_and_a_conflict(database_url: str) -> None:
+    first = run(database_url, "import", "-", stdin=ndjson({**signed("acme"), "event_id": "c-1"}))
+    assert first.returncode == 0, first.stderr
+    clash = run(database_url, "import", "-", stdin=ndjson({**signed("beta"), "event_id": "c-1"}))
+    assert clash.returncode == 1
+    assert "line 1: event_id: 'c-1' is already used by a different fact" in clash.stderr
+
+
+def test_events_as_of_before_anything_was_recorded_is_empty(database_url: str) -> None:
+    run(database_url, "import", "-", stdin=ndjson(signed("acme")))
+    result = run(database_url, "events", "--as-of", "2020-01-01T00:00:00Z", "--json")
+    assert json.loads(result.stdout) == []
+    naive = run(database_url, "events", "--as-of", "2020-01-01T00:00:00")
+    assert naive.returncode == 2 and "no UTC offset" in naive.stderr
+
+
+def test_an_unreachable_store_is_a_clear_error(tmp_path: Path) -> None:
+    result = run("postgresql://nobody@127.0.0.1:1/none", "events")
+    assert result.returncode == 3
+    assert "store unavailable" in result.stderr and "cannot reach PostgreSQL" in result.stderr
+    bad_url = run("mysql://x", "events")
+    assert bad_url.returncode == 3 and "not a supported database URL" in bad_url.stderr
