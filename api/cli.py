@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api import show
 from ledger.application import RecordOutcome, SlaLedger
 from ledger.errors import (
     ConflictingFacts,
@@ -31,8 +33,10 @@ from ledger.errors import (
 )
 from ledger.facts import parse_lines
 from ledger.store import open_ledger
-from ledger.timevalues import format_instant, parse_instant
-from projections.log import iter_events
+from ledger.timevalues import Month, format_instant, parse_instant
+from projections.log import iter_events, log_summary
+from projections.reports import Reports
+from projections.runner import ReadModelRunner
 
 app = typer.Typer(
     name="sla-ledger",
@@ -253,6 +257,105 @@ def list_events(
             )
             out.print(f"         {json.dumps(event.payload, sort_keys=True)}", markup=False)
         out.print(f"{count} event(s)")
+
+
+@app.command("stats")
+def stats(as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
+    """Summarise the store: events by type, accounts, last position."""
+    known_by = instant_option(as_of, "--as-of")
+    with opened() as ledger:
+        upto = ledger.reader.position_at(known_by) if known_by is not None else None
+        summary = log_summary(ledger.reader, upto)
+    if json_output:
+        print_json(summary)
+        return
+    recorded = format_instant(summary.last_recorded_at) if summary.last_recorded_at else "-"
+    out.print(
+        f"{summary.events} events, last position {summary.last_position}, recorded {recorded}",
+        markup=False,
+    )
+    for event_type, count in summary.by_type.items():
+        out.print(f"  {event_type:<24} {count:>7}", markup=False)
+    out.print(f"{len(summary.accounts)} accounts: {', '.join(summary.accounts)}", markup=False)
+
+
+# --- availability ---------------------------------------------------------------------------
+
+
+def _month(text: str) -> Month:
+    try:
+        return Month.parse(text)
+    except ValueError as error:
+        _fail(2, f"--month: {error}")
+
+
+@contextmanager
+def reports() -> Iterator[Reports]:
+    with opened() as ledger:
+        yield Reports(ledger)
+
+
+@app.command("availability")
+def availability(
+    account: Annotated[str, typer.Option("--account", help="The account.")],
+    month: Annotated[str, typer.Option("--month", help="Calendar month, YYYY-MM.")],
+    as_of: AsOfOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Monthly availability of one account, with the periods and events behind it."""
+    when, known_by = _month(month), instant_option(as_of, "--as-of")
+    with reports() as service:
+        report = service.availability(account, when, known_by)
+    if json_output:
+        print_json(report)
+        return
+    show.availability(out, report)
+
+
+@app.command("breaches")
+def breaches(
+    month: Annotated[str, typer.Option("--month", help="Calendar month, YYYY-MM.")],
+    as_of: AsOfOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Every account whose month missed its availability target, worst first."""
+    when, known_by = _month(month), instant_option(as_of, "--as-of")
+    with reports() as service:
+        found = service.breaches(when, known_by)
+    if json_output:
+        print_json(found)
+        return
+    show.breaches(out, found)
+
+
+@app.command("rebuild")
+def rebuild() -> None:
+    """Drop the read models and rebuild them from position zero."""
+    with opened() as ledger:
+        result = ReadModelRunner(ledger).rebuild()
+    out.print(
+        f"rebuilt the read models from {result.events} events in {result.seconds:.2f} s "
+        f"({result.availability_rows} account-months with outages)"
+    )
+
+
+@app.command("project")
+def project(
+    once: Annotated[bool, typer.Option("--once", help="Catch up, then exit.")] = False,
+    poll: Annotated[float, typer.Option("--poll", help="Seconds between polls.")] = 0.5,
+) -> None:
+    """Keep the read models current (run beside `serve` for PostgreSQL deployments)."""
+    with opened() as ledger:
+        runner = ReadModelRunner(ledger)
+        position = runner.catch_up()
+        out.print(f"read models at position {position}")
+        if once:
+            return
+        stop = threading.Event()
+        try:
+            runner.follow(stop, poll_seconds=poll)
+        except KeyboardInterrupt:
+            stop.set()
 
 
 if __name__ == "__main__":  # pragma: no cover

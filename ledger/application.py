@@ -373,9 +373,10 @@ def _interval_scopes(
 
 
 def _outage_scopes(outage: Outage) -> tuple[ScopeRow, ...]:
-    if outage.retracted:
-        return _interval_scopes("outage", outage.accounts, None, None)
-    return _interval_scopes("outage", outage.accounts, outage.started_at, outage.ended_at)
+    # A retracted outage keeps its last known interval in the index, so reports of the months it
+    # touched can still say that it was retracted.
+    end = outage.ended_at or (outage.started_at if outage.retracted else None)
+    return _interval_scopes("outage", outage.accounts, outage.started_at, end)
 
 
 def _start_outage(
@@ -462,7 +463,7 @@ def _cancel_maintenance(
         Maintenance, ws.require(Maintenance, Maintenance.create_id(name), name, "maintenance_id")
     )
     window.cancel(fact.at, fact.reason, event_id)
-    return window, _interval_scopes("maintenance", window.accounts, None, None)
+    return window, _interval_scopes("maintenance", window.accounts, window.start, window.end)
 
 
 def _support_terms_for(ws: _Workspace, account_id: str, at: datetime) -> Any:

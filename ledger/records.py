@@ -115,6 +115,14 @@ class LedgerReader(Protocol):
     ) -> list[UUID]:
         """Entities of `kinds` for these accounts whose known interval touched [start, end]."""
 
+    def entity_intervals(
+        self, originator_ids: list[UUID], upto: int
+    ) -> list[tuple[UUID, str, datetime | None, datetime | None]]:
+        """Every interval these entities have had, per account key: (entity, account, from, to)."""
+
+    def open_outage_accounts(self, upto: int) -> list[str]:
+        """Account keys of outages still open at `upto` (`*` for a service-wide one)."""
+
     def list_events(
         self,
         *,
@@ -127,6 +135,9 @@ class LedgerReader(Protocol):
     ) -> list[LogRow]: ...
 
     def account_ids(self, upto: int) -> list[str]: ...
+
+    def type_counts(self, upto: int) -> dict[str, int]:
+        """How many events of each type are stored up to `upto`."""
 
     def load_for_write(
         self, event_ids: list[str], originator_ids: list[UUID]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ledger.records import LedgerReader, LogRow
 
-__all__ = ["EventView", "event_view", "iter_events"]
+__all__ = ["EventView", "LogSummary", "event_view", "iter_events", "log_summary"]
 
 # Fields the library adds to every stored event; the ledger's own times are position/recorded_at.
 _LIBRARY_FIELDS = frozenset(
@@ -40,6 +40,29 @@ def event_view(row: LogRow) -> EventView:
         type=row.type,
         valid_at=row.valid_at,
         payload=payload,
+    )
+
+
+class LogSummary(BaseModel):
+    """What the store holds: how many events of each type, for which accounts, recorded when."""
+
+    events: int
+    by_type: dict[str, int]
+    accounts: list[str]
+    last_position: int
+    last_recorded_at: datetime | None
+
+
+def log_summary(reader: LedgerReader, upto: int | None = None) -> LogSummary:
+    head, last_recorded = reader.head()
+    stop = head if upto is None else min(upto, head)
+    counts = reader.type_counts(stop)
+    return LogSummary(
+        events=sum(counts.values()),
+        by_type=counts,
+        accounts=reader.account_ids(stop),
+        last_position=stop,
+        last_recorded_at=last_recorded if stop == head else reader.recorded_at_of(stop),
     )
 
 

@@ -117,7 +117,8 @@ class SQLiteBackend(Backend):
             chunk = events[start : start + batch]
             conn.execute("BEGIN")
             conn.executemany(
-                f"INSERT INTO stored_events (rowid, {EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", chunk
+                f"INSERT INTO stored_events (rowid, {EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+                chunk,
             )
             conn.executemany(
                 "INSERT INTO event_scopes VALUES (?,?,?,?,?,?)",
@@ -131,8 +132,13 @@ class SQLiteBackend(Backend):
         conn = self._connect(url)
         for row in events:
             conn.execute("BEGIN IMMEDIATE")  # SQLite's write lock: the table lock's equivalent
-            conn.execute(f"INSERT INTO stored_events (rowid, {EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", row)
-            conn.executemany("INSERT INTO event_scopes VALUES (?,?,?,?,?,?)", grouped.get(row[0], []))
+            conn.execute(
+                f"INSERT INTO stored_events (rowid, {EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+                row,
+            )
+            conn.executemany(
+                "INSERT INTO event_scopes VALUES (?,?,?,?,?,?)", grouped.get(row[0], [])
+            )
             conn.execute("COMMIT")
         conn.close()
 
@@ -160,7 +166,8 @@ class PostgresBackend(Backend):
                 (after,),
             ).fetchall()
             scopes = conn.execute(
-                f"SELECT * FROM {schema}.slaledger_event_scopes WHERE position > %s ORDER BY position",
+                f"SELECT * FROM {schema}.slaledger_event_scopes "
+                "WHERE position > %s ORDER BY position",
                 (after,),
             ).fetchall()
         return events, scopes
@@ -203,7 +210,9 @@ def fresh_store(url: str) -> SlaLedger:
     return open_ledger(url)
 
 
-def bench_backend(backend: Backend, rounds: int, events: int, singles: int) -> list[tuple[str, ...]]:
+def bench_backend(
+    backend: Backend, rounds: int, events: int, singles: int
+) -> list[tuple[str, ...]]:
     lines = [json.dumps(fact) for fact in mixed_facts(events)]
     setup, single = single_facts(singles)
     single_parsed = [parse_fact(fact) for fact in single]
@@ -248,7 +257,8 @@ def bench_backend(backend: Backend, rounds: int, events: int, singles: int) -> l
         series["single floor"].add(len(rows) / phase.seconds, phase)
         print(
             f"  {backend.name} round: import {series['import'].values[-1]:,.0f}/s "
-            f"(floor {series['import floor'].values[-1]:,.0f}/s), single {series['single'].values[-1]:,.0f}/s "
+            f"(floor {series['import floor'].values[-1]:,.0f}/s), "
+            f"single {series['single'].values[-1]:,.0f}/s "
             f"(floor {series['single floor'].values[-1]:,.0f}/s)",
             flush=True,
         )
@@ -280,7 +290,9 @@ def _noise(*series: Series) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--singles", type=int, default=2_000)
@@ -291,9 +303,17 @@ def main(argv: list[str] | None = None) -> int:
     runners: list[Callable[[], list[tuple[str, ...]]]] = []
     with scratch_dir() as directory, postgres_database("sla_ledger_bench") as database:
         if args.backend in ("sqlite", "both"):
-            runners.append(lambda: bench_backend(SQLiteBackend(directory), args.rounds, args.events, args.singles))
+            runners.append(
+                lambda: bench_backend(
+                    SQLiteBackend(directory), args.rounds, args.events, args.singles
+                )
+            )
         if args.backend in ("postgres", "both"):
-            runners.append(lambda: bench_backend(PostgresBackend(database), args.rounds, args.events, args.singles))
+            runners.append(
+                lambda: bench_backend(
+                    PostgresBackend(database), args.rounds, args.events, args.singles
+                )
+            )
         for run in runners:
             rows += run()
     print()

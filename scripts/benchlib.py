@@ -24,7 +24,9 @@ from psycopg import sql
 
 from ledger.store import StoreLocation
 
-SERVER = os.environ.get("SLA_LEDGER_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+SERVER = os.environ.get(
+    "SLA_LEDGER_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def machine_line() -> str:
@@ -116,9 +118,13 @@ def postgres_database(prefix: str) -> Iterator[StoreLocation]:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         yield StoreLocation(
-            "postgresql", host=server.host, port=server.port, user=server.user,
-            password=server.password, dbname=name,
-        )  # fmt: skip
+            "postgresql",
+            host=server.host,
+            port=server.port,
+            user=server.user,
+            password=server.password,
+            dbname=name,
+        )
     finally:
         with psycopg.connect(server.connection_string(), autocommit=True) as admin:
             admin.execute(
@@ -143,7 +149,10 @@ def scratch_dir() -> Iterator[Path]:
 
 def report(rows: list[tuple[str, ...]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows)
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    )
 
 
 def run_alternating(runs: int, steps: list[tuple[str, Callable[[int], Any]]]) -> None:

@@ -94,18 +94,29 @@ def ticket_life(ticket_id: str, account: str, opened: datetime, rng: random.Rand
         times.append(times[-1] + timedelta(minutes=minutes))
     other = "medium" if priority == "high" else "high"
     return [
-        {"type": "ticket.opened", "ticket_id": ticket_id, "account_id": account,
-         "priority": priority, "at": iso(times[0])},
+        {
+            "type": "ticket.opened",
+            "ticket_id": ticket_id,
+            "account_id": account,
+            "priority": priority,
+            "at": iso(times[0]),
+        },
         {"type": "ticket.responded", "ticket_id": ticket_id, "at": iso(times[1])},
-        {"type": "ticket.priority_changed", "ticket_id": ticket_id, "priority": other,
-         "at": iso(times[2])},
+        {
+            "type": "ticket.priority_changed",
+            "ticket_id": ticket_id,
+            "priority": other,
+            "at": iso(times[2]),
+        },
         {"type": "ticket.paused", "ticket_id": ticket_id, "at": iso(times[3])},
         {"type": "ticket.resumed", "ticket_id": ticket_id, "at": iso(times[4])},
         {"type": "ticket.resolved", "ticket_id": ticket_id, "at": iso(times[5])},
-    ]  # fmt: skip
+    ]
 
 
-def random_instant(rng: random.Random, start: datetime = YEAR_START, seconds: int = YEAR_SECONDS) -> datetime:
+def random_instant(
+    rng: random.Random, start: datetime = YEAR_START, seconds: int = YEAR_SECONDS
+) -> datetime:
     return start + timedelta(seconds=rng.randrange(seconds))
 
 
@@ -117,7 +128,7 @@ def outage_minutes(rng: random.Random) -> float:
 def availability_year(
     accounts: int, events: int, *, seed: int = 42, service_wide_per_year: int = 24
 ) -> Iterator[Fact]:
-    """A year of outages and maintenance for `accounts` cloud-video accounts (about `events` facts)."""
+    """A year of outages and maintenance for `accounts` cloud-video accounts (~`events` facts)."""
     rng = random.Random(seed)
     names = [f"acct-{n:05d}" for n in range(accounts)]
     for name in names:
@@ -131,12 +142,15 @@ def availability_year(
         serial += 1
         account = rng.choice(names)
         if rng.random() < 0.8:
-            yield from outage_pair(f"o-{serial}", random_instant(rng), outage_minutes(rng), [account])
+            yield from outage_pair(
+                f"o-{serial}", random_instant(rng), outage_minutes(rng), [account]
+            )
             budget -= 2
         else:
             kind = rng.choice(["scheduled", "scheduled", "emergency", "customer_requested"])
-            yield maintenance_window(f"m-{serial}", random_instant(rng), rng.choice([30, 60, 120]),
-                                     kind, [account])  # fmt: skip
+            yield maintenance_window(
+                f"m-{serial}", random_instant(rng), rng.choice([30, 60, 120]), kind, [account]
+            )
             budget -= 1
 
 

@@ -61,6 +61,17 @@ BEGIN
 END $$
 """
 
+# Entities whose known interval may touch [start, end] as of a position. An open interval counts
+# only while no later event of the same entity is known (the later one then says where it ends).
+_SCOPED_ENTITIES = """
+SELECT DISTINCT s.originator_id FROM {schema}.{scopes} s
+WHERE s.account_key = ANY(%s) AND s.kind = ANY(%s) AND s.valid_from <= %s AND s.position <= %s
+  AND (s.valid_to >= %s OR (s.valid_to IS NULL AND NOT EXISTS (
+      SELECT 1 FROM {schema}.{scopes} later
+      WHERE later.originator_id = s.originator_id AND later.position > s.position
+        AND later.position <= %s)))
+"""
+
 # Before a write: which event ids are taken, and the stored events of the entities involved.
 _LOAD_FOR_WRITE = """
 SELECT 'known' AS part, event_id, content_hash, notification_id, recorded_at, topic,
@@ -147,6 +158,9 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             SQL(
                 "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{scopes} (account_key, position)"
             ).format(index=named("by_position", self.scopes_table_name), **names),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{scopes} (originator_id, position)"
+            ).format(index=named("by_entity", self.scopes_table_name), **names),
             SQL(
                 "CREATE OR REPLACE FUNCTION {schema}.{refuse}() RETURNS trigger "
                 "LANGUAGE plpgsql AS $$ BEGIN "
@@ -292,14 +306,44 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         self, account_keys: list[str], kinds: list[str], start: datetime, end: datetime, upto: int
     ) -> list[UUID]:
         rows = self._fetch(
-            self._sql(
-                "SELECT DISTINCT originator_id FROM {schema}.{scopes} "
-                "WHERE account_key = ANY(%s) AND kind = ANY(%s) AND valid_from <= %s "
-                "AND (valid_to IS NULL OR valid_to >= %s) AND position <= %s"
-            ),
-            (account_keys, kinds, end, start, upto),
+            self._sql(_SCOPED_ENTITIES),
+            (account_keys, kinds, end, upto, start, upto),
         )
         return [row["originator_id"] for row in rows]
+
+    def open_outage_accounts(self, upto: int) -> list[str]:
+        rows = self._fetch(
+            self._sql(
+                "SELECT DISTINCT s.account_key FROM {schema}.{scopes} s "
+                "WHERE s.kind = 'outage' AND s.valid_from IS NOT NULL AND s.valid_to IS NULL "
+                "AND s.position <= %s "
+                "AND NOT EXISTS (SELECT 1 FROM {schema}.{scopes} later "
+                "WHERE later.originator_id = s.originator_id AND later.position > s.position "
+                "AND later.position <= %s)"
+            ),
+            (upto, upto),
+        )
+        return [row["account_key"] for row in rows]
+
+    def entity_intervals(
+        self, originator_ids: list[UUID], upto: int
+    ) -> list[tuple[UUID, str, datetime | None, datetime | None]]:
+        rows = self._fetch(
+            self._sql(
+                "SELECT originator_id, account_key, valid_from, valid_to FROM {schema}.{scopes} "
+                "WHERE originator_id = ANY(%s) AND position <= %s"
+            ),
+            (originator_ids, upto),
+        )
+        return [
+            (
+                row["originator_id"],
+                row["account_key"],
+                _utc(row["valid_from"]),
+                _utc(row["valid_to"]),
+            )
+            for row in rows
+        ]
 
     def list_events(
         self,
@@ -345,6 +389,16 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             (upto,),
         )
         return [row["account_key"] for row in rows]
+
+    def type_counts(self, upto: int) -> dict[str, int]:
+        rows = self._fetch(
+            self._sql(
+                "SELECT topic, COUNT(*) AS n FROM {schema}.{table} WHERE notification_id <= %s "
+                "GROUP BY topic ORDER BY topic"
+            ),
+            (upto,),
+        )
+        return {row["topic"]: row["n"] for row in rows}
 
     def load_for_write(
         self, event_ids: list[str], originator_ids: list[UUID]

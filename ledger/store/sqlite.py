@@ -77,6 +77,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             f"CREATE INDEX IF NOT EXISTS {scopes}_by_interval ON {scopes} "
             "(account_key, kind, valid_from, valid_to, position, originator_id)",
             f"CREATE INDEX IF NOT EXISTS {scopes}_by_position ON {scopes} (account_key, position)",
+            f"CREATE INDEX IF NOT EXISTS {scopes}_by_entity ON {scopes} (originator_id, position)",
         ]
         for target in (table, scopes):
             for operation in ("UPDATE", "DELETE"):
@@ -216,12 +217,47 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         account_marks, kind_marks = ",".join("?" * len(account_keys)), ",".join("?" * len(kinds))
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                f"SELECT DISTINCT originator_id FROM {self.scopes_table} "
-                f"WHERE account_key IN ({account_marks}) AND kind IN ({kind_marks}) "
-                "AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?) AND position <= ?",
-                (*account_keys, *kinds, _micros(end), _micros(start), upto),
+                f"SELECT DISTINCT s.originator_id FROM {self.scopes_table} s "
+                f"WHERE s.account_key IN ({account_marks}) AND s.kind IN ({kind_marks}) "
+                "AND s.valid_from <= ? AND s.position <= ? AND (s.valid_to >= ? OR "
+                f"(s.valid_to IS NULL AND NOT EXISTS (SELECT 1 FROM {self.scopes_table} later "
+                "WHERE later.originator_id = s.originator_id AND later.position > s.position "
+                "AND later.position <= ?)))",
+                (*account_keys, *kinds, _micros(end), upto, _micros(start), upto),
             )
             return [UUID(row[0]) for row in c.fetchall()]
+
+    def open_outage_accounts(self, upto: int) -> list[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT DISTINCT s.account_key FROM {self.scopes_table} s "
+                "WHERE s.kind = 'outage' AND s.valid_from IS NOT NULL AND s.valid_to IS NULL "
+                "AND s.position <= ? "
+                f"AND NOT EXISTS (SELECT 1 FROM {self.scopes_table} later "
+                "WHERE later.originator_id = s.originator_id AND later.position > s.position "
+                "AND later.position <= ?)",
+                (upto, upto),
+            )
+            return [row[0] for row in c.fetchall()]
+
+    def entity_intervals(
+        self, originator_ids: list[UUID], upto: int
+    ) -> list[tuple[UUID, str, datetime | None, datetime | None]]:
+        found: list[tuple[UUID, str, datetime | None, datetime | None]] = []
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks([oid.hex for oid in originator_ids]):
+                c.execute(
+                    "SELECT originator_id, account_key, valid_from, valid_to "
+                    f"FROM {self.scopes_table} "
+                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
+                    "AND position <= ?",
+                    (*chunk, upto),
+                )
+                found += [
+                    (UUID(row[0]), row[1], _instant(row[2]), _instant(row[3]))
+                    for row in c.fetchall()
+                ]
+        return found
 
     def list_events(
         self,
@@ -265,6 +301,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 (upto,),
             )
             return [row[0] for row in c.fetchall()]
+
+    def type_counts(self, upto: int) -> dict[str, int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT topic, COUNT(*) FROM {self.events_table_name} WHERE rowid <= ? "
+                "GROUP BY topic ORDER BY topic",
+                (upto,),
+            )
+            return {row[0]: row[1] for row in c.fetchall()}
 
     def load_for_write(
         self, event_ids: list[str], originator_ids: list[UUID]

@@ -1,0 +1,111 @@
+"""Reading exactly the events a report needs, as known at a position of the log.
+
+Reports are recomputed from the log for `--as-of` queries and by the incremental read-model
+runner. Neither scans the log: the scope index names the entities whose known interval can touch
+the window, and only their events are read (index-bound, not log-bound).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from ledger.domain import contract_id, ticket_id
+from ledger.errors import NotFound
+from ledger.records import ALL_ACCOUNTS, LedgerReader
+from ledger.timevalues import floor_to_second
+from projections.history import AccountHistory, History, fold_history
+from projections.intervals import merge
+
+__all__ = ["load_account_history", "load_contract", "load_ticket"]
+
+_INTERVAL_KINDS = ["outage", "maintenance"]
+
+
+def load_contract(reader: LedgerReader, account_id: str, upto: int) -> History:
+    """A history holding the account's contract; NotFound if it had none by `upto`."""
+    rows = reader.rows_for([contract_id(account_id)], upto)
+    if not rows:
+        raise NotFound(f"unknown account {account_id!r}")
+    return fold_history(rows)
+
+
+def load_account_history(
+    reader: LedgerReader,
+    account_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    upto: int,
+    query_time: datetime,
+) -> AccountHistory:
+    """The account's contract and every outage and maintenance window that can touch [start, end).
+
+    Raises:
+        NotFound: the account had no contract by `upto`.
+    """
+    load_contract(reader, account_id, upto)
+    histories = load_histories(reader, [account_id], start, end, upto=upto, query_time=query_time)
+    return histories[account_id]
+
+
+def load_histories(
+    reader: LedgerReader,
+    accounts: list[str],
+    start: datetime,
+    end: datetime,
+    *,
+    upto: int,
+    query_time: datetime,
+) -> dict[str, AccountHistory]:
+    """Like `load_account_history`, for many accounts in a few queries (unknown ones left out).
+
+    The window grows while a continuous outage reaches past it: an outage ending exactly when the
+    next begins is one period, and its length decides whether either counts.
+    """
+    history = fold_history(reader.rows_for([contract_id(a) for a in accounts], upto))
+    keys = [*accounts, ALL_ACCOUNTS]
+    loaded: set[UUID] = set()
+    low, high = start, end
+    while True:
+        found = reader.scoped_entities(keys, _INTERVAL_KINDS, low, high, upto)
+        new = [entity for entity in found if entity not in loaded]
+        if new:
+            fold_history(reader.rows_for(new, upto), history)
+            loaded.update(new)
+        wider = _chained_extent(history, low, high, query_time)
+        if not new and wider == (low, high):
+            return history.by_account()
+        low, high = wider
+
+
+def _chained_extent(
+    history: History, low: datetime, high: datetime, query_time: datetime
+) -> tuple[datetime, datetime]:
+    """The window widened to every continuous run of outages that touches it."""
+    lower, upper = floor_to_second(low), floor_to_second(high)
+    for account in history.by_account().values():
+        spans = [
+            (floor_to_second(o.started_at), floor_to_second(o.ended_at or query_time))
+            for o in account.outages
+            if not o.retracted
+        ]
+        for start, end in merge(spans):
+            if start <= upper and end >= lower:
+                lower, upper = min(lower, start), max(upper, end)
+    if (lower, upper) == (floor_to_second(low), floor_to_second(high)):
+        return low, high
+    return (
+        min(low, datetime.fromtimestamp(lower, low.tzinfo)),
+        max(high, datetime.fromtimestamp(upper, high.tzinfo)),
+    )
+
+
+def load_ticket(reader: LedgerReader, ticket: str, upto: int) -> History:
+    """A history holding the ticket and its account's contract."""
+    rows = reader.rows_for([ticket_id(ticket)], upto)
+    if not rows:
+        raise NotFound(f"unknown ticket {ticket!r}")
+    history = fold_history(rows)
+    account = history.tickets[ticket].account_id
+    return fold_history(reader.rows_for([contract_id(account)], upto), history)

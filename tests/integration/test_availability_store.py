@@ -1,0 +1,203 @@
+"""Availability through the store: as-of audits, the materialised table, crashes and rebuilds."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ledger.application import SlaLedger
+from ledger.store import open_ledger
+from ledger.timevalues import Month
+from projections.availability import AvailabilityReport
+from projections.reports import Reports
+from projections.runner import ReadModelRunner
+from projections.views import PageWrite, ReadModels
+from tests.factories import corrected, maintenance, outage, outage_started, record, signed
+from tests.histories import random_batches
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def reports(ledger: SlaLedger, now: datetime = NOW) -> Reports:
+    return Reports(ledger, ReadModelRunner(ledger, page_size=3), clock=lambda: now)
+
+
+def test_a_correction_recorded_later_turns_a_met_month_breached_and_as_of_still_shows_it_met(
+    ledger: SlaLedger,
+) -> None:
+    service = reports(ledger)
+    record(ledger, signed("acme"), outage("o-1", "2026-04-05T12:00:00Z", "2026-04-05T12:40:00Z"))
+    told_customer = service.availability("acme", Month(2026, 4))
+    assert (told_customer.unavailable_seconds, told_customer.met) == (2_400, True)
+    cut = datetime.now(UTC)
+    time.sleep(0.01)
+    # the log review: the outage lasted 50 minutes, past the 43.2-minute budget
+    record(ledger, corrected("o-1", "2026-04-05T12:00:00Z", "2026-04-05T12:50:00Z"))
+    now = service.availability("acme", Month(2026, 4))
+    assert (now.unavailable_seconds, now.met, now.availability_percent) == (3_000, False, "99.8842")
+    then = service.availability("acme", Month(2026, 4), as_of=cut)
+    assert (then.unavailable_seconds, then.met) == (2_400, True)
+    assert then.as_of == cut and then.as_of_position == 3
+    assert [e.type for e in now.evidence][-1] == "outage.corrected"
+    assert "outage.corrected" not in [e.type for e in then.evidence]
+
+
+def test_breaches_lists_missed_months_worst_first_and_as_of(ledger: SlaLedger) -> None:
+    service = reports(ledger)
+    record(
+        ledger,
+        signed("acme"),
+        signed("beta"),
+        signed("gamma"),
+        outage("a", "2026-04-05T12:00:00Z", "2026-04-05T13:00:00Z", accounts=["acme"]),
+        outage("b", "2026-04-06T12:00:00Z", "2026-04-06T14:00:00Z", accounts=["beta"]),
+    )
+    cut = datetime.now(UTC)
+    time.sleep(0.01)
+    record(ledger, outage("g", "2026-04-07T12:00:00Z", "2026-04-07T12:44:00Z", accounts=["gamma"]))
+    found = service.breaches(Month(2026, 4))
+    assert [b.account_id for b in found.breaches] == ["beta", "acme", "gamma"]
+    assert [b.availability_percent for b in found.breaches] == ["99.7222", "99.8611", "99.8981"]
+    before = service.breaches(Month(2026, 4), as_of=cut)
+    assert [b.account_id for b in before.breaches] == ["beta", "acme"]
+
+
+def test_an_open_outage_is_counted_to_now_from_the_table_path_too(ledger: SlaLedger) -> None:
+    record(ledger, signed("acme"), outage_started("ongoing", "2026-10-31T23:00:00Z"))
+    service = reports(ledger, now=datetime(2026, 11, 1, 1, 0, tzinfo=UTC))
+    november = service.availability("acme", Month(2026, 11))
+    assert november.unavailable_seconds == 3_600
+    assert [o.outage_id for o in november.open_outages] == ["ongoing"]
+    assert [b.account_id for b in service.breaches(Month(2026, 11)).breaches] == ["acme"]
+
+
+def test_current_reports_come_from_the_table(ledger: SlaLedger) -> None:
+    service = reports(ledger)
+    record(ledger, signed("acme"), outage("o", "2026-04-05T12:00:00Z", "2026-04-05T12:10:00Z"))
+    service.availability("acme", Month(2026, 4))  # catches the table up
+    row = service.runner.view.availability_row("acme", "2026-04")
+    assert row is not None and (row.unavailable_seconds, row.met) == (600, True)
+    assert service.runner.view.tracked_position() == 3
+
+
+# --- the table equals the recomputation -------------------------------------------------------
+
+
+def _normalised(report: AvailabilityReport | str) -> dict[str, Any]:
+    data = json.loads(report) if isinstance(report, str) else report.model_dump(mode="json")
+    for key in ("query_time", "as_of", "as_of_position"):
+        data.pop(key)
+    return data
+
+
+def _table(view: ReadModels, ledger: SlaLedger) -> dict[tuple[str, str], Any]:
+    rows = {}
+    for account in ledger.reader.account_ids(ledger.reader.head()[0]):
+        for month in view.availability_keys(account):
+            row = view.availability_row(account, month)
+            assert row is not None
+            rows[(account, month)] = row
+    return rows
+
+
+def _assert_table_equals_recomputation(ledger: SlaLedger, batches: list[list[dict[str, Any]]]) -> None:
+    runner = ReadModelRunner(ledger, page_size=4)
+    for batch in batches:
+        record(ledger, *batch)
+        runner.catch_up()
+    incremental = _table(runner.view, ledger)
+    head, recorded = ledger.reader.head()
+    assert recorded is not None
+    # an independent recomputation, account-month by account-month, from the log
+    service = Reports(ledger, runner, catch_up=False, clock=lambda: recorded)
+    for (account, month), row in incremental.items():
+        if row.has_open:
+            continue  # counted up to "now": recomputed when read
+        direct = service.availability(account, Month.parse(month), as_of=recorded)
+        assert _normalised(row.report) == _normalised(direct), (account, month)
+    # and a rebuild from position zero agrees on every row
+    runner.rebuild()
+    rebuilt = _table(runner.view, ledger)
+    assert set(rebuilt) == set(incremental)
+    for key, row in rebuilt.items():
+        if not row.has_open:
+            assert _normalised(row.report) == _normalised(incremental[key].report), key
+    assert runner.view.tracked_position() == head
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_table_equals_the_recomputation_for_random_histories(ledger: SlaLedger, seed: int) -> None:
+    _assert_table_equals_recomputation(ledger, random_batches(seed))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(min_value=4, max_value=10_000))
+def test_the_table_equals_the_recomputation_for_many_random_histories(
+    tmp_path_factory: pytest.TempPathFactory, seed: int
+) -> None:
+    path: Path = tmp_path_factory.mktemp("random") / "ledger.db"
+    ledger = open_ledger(f"sqlite:///{path}")
+    try:
+        _assert_table_equals_recomputation(ledger, random_batches(seed, batches=3, per_batch=8))
+    finally:
+        ledger.close()
+
+
+# --- exactly once, across a crash ---------------------------------------------------------------
+
+
+class CrashingOnce:
+    """Wraps the read models' writes: the second page's write fails, as if the process died."""
+
+    def __init__(self, view: ReadModels) -> None:
+        self.view = view
+        self.writes = 0
+
+    def __call__(self, page: PageWrite, position: int) -> None:
+        self.writes += 1
+        if self.writes == 2:
+            raise RuntimeError("power cut")
+        self.view.__class__.write_page(self.view, page, position)
+
+
+def test_a_crash_between_pages_loses_nothing_and_counts_nothing_twice(ledger: SlaLedger) -> None:
+    record(ledger, signed("acme"))
+    record(ledger, outage("o-1", "2026-04-05T12:00:00Z", "2026-04-05T12:10:00Z"))
+    record(ledger, outage("o-2", "2026-04-06T12:00:00Z", "2026-04-06T12:20:00Z"))
+    runner = ReadModelRunner(ledger, page_size=2)
+    crashing = CrashingOnce(runner.view)
+    runner.view.write_page = crashing  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="power cut"):
+        runner.catch_up()
+    assert runner.view.tracked_position() == 2  # the first page (positions 1-2) was applied
+    restarted = ReadModelRunner(ledger, page_size=2)
+    assert restarted.catch_up() == 5
+    row = restarted.view.availability_row("acme", "2026-04")
+    assert row is not None and row.unavailable_seconds == 600 + 1_200
+    # applying an already-applied page again is refused and changes nothing
+    with pytest.raises(IntegrityError):
+        restarted.view.write_page(PageWrite(), 4)
+    assert restarted.view.tracked_position() == 5
+
+
+def test_rebuild_drops_and_recomputes_from_position_zero(ledger: SlaLedger) -> None:
+    record(
+        ledger,
+        signed("acme"),
+        outage("o-1", "2026-04-05T12:00:00Z", "2026-04-05T12:10:00Z"),
+        maintenance("m-1", "2026-04-05T12:00:00Z", "2026-04-05T12:03:00Z"),
+    )
+    runner = ReadModelRunner(ledger)
+    runner.catch_up()
+    result = runner.rebuild()
+    assert (result.events, result.availability_rows) == (4, 1)
+    row = runner.view.availability_row("acme", "2026-04")
+    assert row is not None and (row.unavailable_seconds, row.position) == (420, 4)
