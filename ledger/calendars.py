@@ -9,18 +9,22 @@ Instants here are whole Unix seconds (`int`): the ledger's durations are whole s
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from ledger.terms import WEEKDAYS, BusinessCalendar, window_minutes
 from ledger.timevalues import contract_zone
 
-__all__ = ["ClosedReason", "OpeningHours", "opening_hours"]
+__all__ = ["ClosedReason", "OpeningHours", "StretchKind", "opening_hours"]
 
 ClosedReason = Literal["closed", "holiday"]
+StretchKind = Literal["open", "closed", "holiday"]
 _MAX_DAYS_WITHOUT_OPENING = 3700  # ten years: a calendar that never opens is an error, not a hang
+_EPOCH_DAY = date(1970, 1, 1)
+_ONE_DAY = timedelta(days=1)
 
 
 class OpeningHours:
@@ -35,6 +39,7 @@ class OpeningHours:
         self.holidays = frozenset(calendar.holidays.dates)
         self.closed_on_holidays = calendar.on_holidays == "closed"
         self._days: dict[date, tuple[tuple[int, int], ...]] = {}
+        self._midnights: dict[date, int] = {}
         if not any(self.windows):
             raise ValueError("the calendar has no opening windows on any weekday")
 
@@ -55,13 +60,31 @@ class OpeningHours:
         self._days[day] = intervals
         return intervals
 
+    def midnight(self, day: date) -> int:
+        """The instant local `day` begins."""
+        cached = self._midnights.get(day)
+        if cached is None:
+            cached = self._midnights[day] = self._instant(day, 0)
+        return cached
+
     def _instant(self, day: date, minutes: int) -> int:
         # Wall-clock time first, then the zone: 22:00 on a DST day resolves to its real instant.
         wall = datetime.combine(day, time(0)) + timedelta(minutes=minutes)
         return int(wall.replace(tzinfo=self.zone).timestamp())
 
     def local_date(self, instant: int) -> date:
-        return datetime.fromtimestamp(instant, UTC).astimezone(self.zone).date()
+        """The local date of `instant`: the day whose local midnights bracket it.
+
+        Found from the UTC date and the cached midnights. A day begins at its first local
+        midnight, so days never overlap (in a zone that went back across midnight, the repeated
+        minutes after it belong to the day that had begun).
+        """
+        day = _EPOCH_DAY + timedelta(days=instant // 86_400)
+        while instant < self.midnight(day):
+            day -= _ONE_DAY
+        while instant >= self.midnight(day + _ONE_DAY):
+            day += _ONE_DAY
+        return day
 
     def open_intervals(self, start: int, end: int) -> Iterator[tuple[int, int]]:
         """Open intervals inside [start, end), clipped to it, in order."""
@@ -74,7 +97,7 @@ class OpeningHours:
                 if open_start >= end:
                     return
                 yield max(open_start, start), min(open_end, end)
-            if self._instant(day + timedelta(days=1), 0) >= end:
+            if self.midnight(day + timedelta(days=1)) >= end:
                 return
             day += timedelta(days=1)
 
@@ -106,10 +129,17 @@ class OpeningHours:
 
     def closed_stretches(self, start: int, end: int) -> Iterator[tuple[int, int, ClosedReason]]:
         """The gaps between open intervals inside [start, end), with why each is closed."""
+        for piece_start, piece_end, kind in self.partition(start, end):
+            if kind != "open":
+                yield piece_start, piece_end, kind
+
+    def partition(self, start: int, end: int) -> Iterator[tuple[int, int, StretchKind]]:
+        """[start, end) cut into open and closed pieces, in order, each labelled with its kind."""
         cursor = start
         for open_start, open_end in self.open_intervals(start, end):
             if open_start > cursor:
                 yield from self._explain_gap(cursor, open_start)
+            yield open_start, open_end, "open"
             cursor = open_end
         if cursor < end:
             yield from self._explain_gap(cursor, end)
@@ -119,7 +149,7 @@ class OpeningHours:
         cursor = start
         while cursor < end:
             day = self.local_date(cursor)
-            next_midnight = self._instant(day + timedelta(days=1), 0)
+            next_midnight = self.midnight(day + timedelta(days=1))
             piece_end = min(end, next_midnight)
             reason: ClosedReason = "holiday" if self.is_closed_for_holiday(day) else "closed"
             yield cursor, piece_end, reason
@@ -128,17 +158,20 @@ class OpeningHours:
 
 _COMPILED: OrderedDict[int, tuple[BusinessCalendar, OpeningHours]] = OrderedDict()
 _COMPILED_LIMIT = 4096
+_COMPILED_LOCK = threading.Lock()  # the API serves reports from several threads
 
 
 def opening_hours(calendar: BusinessCalendar) -> OpeningHours:
     """The compiled form of `calendar`, reused while the same terms object is alive."""
     key = id(calendar)
-    cached = _COMPILED.get(key)
-    if cached is not None and cached[0] is calendar:
-        _COMPILED.move_to_end(key)
-        return cached[1]
+    with _COMPILED_LOCK:
+        cached = _COMPILED.get(key)
+        if cached is not None and cached[0] is calendar:
+            _COMPILED.move_to_end(key)
+            return cached[1]
     hours = OpeningHours(calendar)
-    _COMPILED[key] = (calendar, hours)  # holding the calendar keeps its id from being reused
-    if len(_COMPILED) > _COMPILED_LIMIT:
-        _COMPILED.popitem(last=False)
+    with _COMPILED_LOCK:
+        _COMPILED[key] = (calendar, hours)  # holding the calendar keeps its id from being reused
+        if len(_COMPILED) > _COMPILED_LIMIT:
+            _COMPILED.popitem(last=False)
     return hours

@@ -89,6 +89,7 @@ class Contract(Aggregate):
 
     class Amended(Aggregate.Event):
         TOPIC = "contract.amended"
+        account_id: str
         effective_from: str
         terms: dict[str, Any]
         event_id: str
@@ -98,6 +99,7 @@ class Contract(Aggregate):
 
     class Terminated(Aggregate.Event):
         TOPIC = "contract.terminated"
+        account_id: str
         at: str
         event_id: str
 
@@ -106,6 +108,7 @@ class Contract(Aggregate):
 
     class RenewalCompleted(Aggregate.Event):
         TOPIC = "renewal.completed"
+        account_id: str
         at: str
         term: int
         credit_applied: dict[str, str]
@@ -184,6 +187,7 @@ class Contract(Aggregate):
             )
         self.trigger_event(
             self.Amended,
+            account_id=self.account_id,
             effective_from=effective_from.isoformat(),
             terms=terms.stored_form(),
             event_id=event_id,
@@ -197,7 +201,9 @@ class Contract(Aggregate):
         later = [v for v in self.versions if v.effective_from >= at]
         if later:
             raise RuleViolation("at", "an amendment takes effect at or after this end")
-        self.trigger_event(self.Terminated, at=at.isoformat(), event_id=event_id)
+        self.trigger_event(
+            self.Terminated, account_id=self.account_id, at=at.isoformat(), event_id=event_id
+        )
 
     def complete_renewal(
         self, at: datetime, term: int, credit_applied: dict[str, str], event_id: str
@@ -208,6 +214,7 @@ class Contract(Aggregate):
             )
         self.trigger_event(
             self.RenewalCompleted,
+            account_id=self.account_id,
             at=at.isoformat(),
             term=term,
             credit_applied=credit_applied,
@@ -228,6 +235,7 @@ class Outage(Aggregate):
 
     class Ended(Aggregate.Event):
         TOPIC = "outage.ended"
+        outage_id: str
         at: str
         event_id: str
 
@@ -236,6 +244,7 @@ class Outage(Aggregate):
 
     class Corrected(Aggregate.Event):
         TOPIC = "outage.corrected"
+        outage_id: str
         started_at: str
         ended_at: str | None
         reason: str | None
@@ -247,6 +256,7 @@ class Outage(Aggregate):
 
     class Retracted(Aggregate.Event):
         TOPIC = "outage.retracted"
+        outage_id: str
         reason: str
         at: str | None
         event_id: str
@@ -286,7 +296,9 @@ class Outage(Aggregate):
                 f"the end {format_instant(at)} is not after the start "
                 f"{format_instant(self.started_at)} of outage {self.outage_id}",
             )
-        self.trigger_event(self.Ended, at=at.isoformat(), event_id=event_id)
+        self.trigger_event(
+            self.Ended, outage_id=self.outage_id, at=at.isoformat(), event_id=event_id
+        )
 
     def correct(
         self, started_at: datetime, ended_at: datetime | None, reason: str | None, event_id: str
@@ -294,6 +306,7 @@ class Outage(Aggregate):
         self._check_not_retracted()
         self.trigger_event(
             self.Corrected,
+            outage_id=self.outage_id,
             started_at=started_at.isoformat(),
             ended_at=None if ended_at is None else ended_at.isoformat(),
             reason=reason,
@@ -304,6 +317,7 @@ class Outage(Aggregate):
         self._check_not_retracted()
         self.trigger_event(
             self.Retracted,
+            outage_id=self.outage_id,
             reason=reason,
             at=None if at is None else at.isoformat(),
             event_id=event_id,
@@ -326,6 +340,7 @@ class Maintenance(Aggregate):
 
     class Cancelled(Aggregate.Event):
         TOPIC = "maintenance.cancelled"
+        maintenance_id: str
         at: str | None
         reason: str | None
         event_id: str
@@ -363,6 +378,7 @@ class Maintenance(Aggregate):
             )
         self.trigger_event(
             self.Cancelled,
+            maintenance_id=self.maintenance_id,
             at=None if at is None else at.isoformat(),
             reason=reason,
             event_id=event_id,
@@ -414,6 +430,7 @@ class Ticket(Aggregate):
         """Base of every later ticket event: one step at `at`."""
 
         TOPIC = "ticket.step"
+        ticket_id: str
         at: str
         event_id: str
         STEP: ClassVar[str] = ""
@@ -484,7 +501,9 @@ class Ticket(Aggregate):
         bisect.insort(steps, TicketStep(at, step_type, fields.get("priority")), key=_step_key)
         check_ticket_steps(self.ticket_id, steps)
         event_class = _TICKET_EVENTS[step_type]
-        self.trigger_event(event_class, at=at.isoformat(), event_id=event_id, **fields)
+        self.trigger_event(
+            event_class, ticket_id=self.ticket_id, at=at.isoformat(), event_id=event_id, **fields
+        )
 
 
 def _step_key(step: TicketStep) -> tuple[datetime, int]:

@@ -6,12 +6,13 @@ They carry no behaviour and import nothing from the storage libraries, so `ledge
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import StoredEvent
 
 __all__ = [
@@ -20,7 +21,9 @@ __all__ = [
     "KnownEvent",
     "LedgerReader",
     "LogRow",
+    "ScannedEvent",
     "ScopeRow",
+    "StoredFact",
     "WriteReceipt",
 ]
 
@@ -85,8 +88,39 @@ class LogRow(NamedTuple):
     state: bytes
 
     def data(self) -> dict[str, Any]:
-        decoded: dict[str, Any] = json.loads(self.state)
+        decoded: dict[str, Any] = orjson.loads(self.state)
         return decoded
+
+
+class ScannedEvent(NamedTuple):
+    """A stored event read by a full scan: everything a fold needs, nothing more."""
+
+    position: int
+    recorded_at: datetime
+    event_id: str
+    type: str
+    valid_at: datetime | None
+    state: bytes
+
+    def data(self) -> dict[str, Any]:
+        decoded: dict[str, Any] = orjson.loads(self.state)
+        return decoded
+
+
+class StoredFact(Protocol):
+    """What a fold reads from a stored event (a `LogRow` or a `ScannedEvent`)."""
+
+    @property
+    def position(self) -> int: ...
+    @property
+    def recorded_at(self) -> datetime: ...
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def valid_at(self) -> datetime | None: ...
+    def data(self) -> dict[str, Any]: ...
 
 
 class LedgerReader(Protocol):
@@ -101,6 +135,12 @@ class LedgerReader(Protocol):
     def recorded_at_of(self, position: int) -> datetime | None: ...
 
     def read_log(self, after: int, limit: int, upto: int | None = None) -> list[LogRow]: ...
+
+    def scan_log(self, upto: int) -> Iterator[ScannedEvent]:
+        """Every event up to `upto`, in position order, streamed (for full rebuilds)."""
+
+    def rows_at(self, positions: list[int]) -> list[LogRow]:
+        """The events at these positions."""
 
     def rows_for(self, originator_ids: list[UUID], upto: int) -> list[LogRow]:
         """Every event of these entities up to `upto`, in position order."""

@@ -10,6 +10,7 @@ the same month lengths on every machine and after every OS update.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -101,6 +102,7 @@ def seconds_between(start: datetime, end: datetime) -> int:
     return floor_to_second(end) - floor_to_second(start)
 
 
+@lru_cache(maxsize=65_536)
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     """The instant at which `day` begins in `zone` (as an aware UTC datetime)."""
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
@@ -162,6 +164,22 @@ def months_touching(start: datetime, end: datetime, zone: ZoneInfo) -> list[Mont
     while months[-1] < last:
         months.append(months[-1].next())
     return months
+
+
+@lru_cache(maxsize=64)
+def _month_starts(zone_name: str) -> tuple[list[int], list[Month]]:
+    """Unix seconds at which each month 1970-01 to 2199-12 begins in the zone."""
+    zone = contract_zone(zone_name)
+    months = [Month(1970, 1).plus(n) for n in range(230 * 12)]
+    return [int(local_midnight(m.first_day(), zone).timestamp()) for m in months], months
+
+
+def months_touching_seconds(start: int, end: int, zone_name: str) -> list[Month]:
+    """Like `months_touching`, for whole Unix seconds, by lookup in a table of month starts."""
+    starts, months = _month_starts(zone_name)
+    first = max(bisect.bisect_right(starts, start) - 1, 0)
+    last = max(bisect.bisect_right(starts, end) - 1, first)
+    return months[first : last + 1]
 
 
 def utc_now() -> datetime:

@@ -16,19 +16,21 @@ Every second of merged outage time in the period is exactly one of: excluded, co
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict
 
 from ledger.errors import InvalidQuery, NotFound
 from ledger.money import HUNDRED, percent_text
 from ledger.terms import AvailabilityTerms, ContractTerms
-from ledger.timevalues import Month, contract_zone, floor_to_second
+from ledger.timevalues import Month, contract_zone, floor_to_second, format_instant
 from projections.history import (
     AccountHistory,
     ContractHistory,
@@ -37,7 +39,7 @@ from projections.history import (
     OutageRecord,
     VersionRecord,
 )
-from projections.intervals import Interval, clip, merge_labelled, subtract
+from projections.intervals import Interval, merge_labelled, subtract
 
 __all__ = [
     "AvailabilityReport",
@@ -47,10 +49,17 @@ __all__ = [
     "availability_report",
     "breach_list",
     "classify_downtime",
+    "from_stored_form",
     "governing_version",
     "has_content",
+    "monthly_documents",
     "monthly_reports",
+    "stored_form",
 ]
+
+
+Document = dict[str, Any]
+"""A report as plain JSON-ready data (instants as ISO 8601 text), before pydantic validates it."""
 
 
 # --- what the report shows -------------------------------------------------------------------
@@ -164,7 +173,7 @@ class BreachList(ReportModel):
 
 
 def breach_list(
-    reports: Iterable[AvailabilityReport],
+    documents: Iterable[Document],
     month: Month,
     *,
     query_time: datetime,
@@ -173,11 +182,11 @@ def breach_list(
 ) -> BreachList:
     """Rule `worst_first`: missed months sorted by availability, lowest first (exactly, not by the
     rounded display), then by account id."""
-    missed = [r for r in reports if not r.met]
+    missed = [d for d in documents if not d["met"]]
     missed.sort(
-        key=lambda r: (
-            Fraction(r.period_seconds - r.unavailable_seconds, r.period_seconds),
-            r.account_id,
+        key=lambda d: (
+            Fraction(d["period_seconds"] - d["unavailable_seconds"], d["period_seconds"]),
+            d["account_id"],
         )
     )
     return BreachList(
@@ -187,14 +196,14 @@ def breach_list(
         as_of_position=as_of_position,
         breaches=[
             Breach(
-                account_id=r.account_id,
-                availability_percent=r.availability_percent,
-                target_percent=r.target_percent,
-                unavailable_seconds=r.unavailable_seconds,
-                period_seconds=r.period_seconds,
-                open_outages=[o.outage_id for o in r.open_outages],
+                account_id=d["account_id"],
+                availability_percent=d["availability_percent"],
+                target_percent=d["target_percent"],
+                unavailable_seconds=d["unavailable_seconds"],
+                period_seconds=d["period_seconds"],
+                open_outages=[o["outage_id"] for o in d["open_outages"]],
             )
-            for r in missed
+            for d in missed
         ],
     )
 
@@ -253,16 +262,25 @@ def outage_spans(records: Iterable[OutageRecord], query_time: datetime) -> list[
     An outage with no end yet runs up to the query's time; a retracted one counts nothing; a
     corrected one has its latest corrected times (the history keeps only those).
     """
+    return _countable(_in_seconds(records, query_time))
+
+
+def _countable(in_seconds: list[tuple[int, int, OutageRecord]]) -> list[OutageSpan]:
+    return [OutageSpan(s, e, r.outage_id) for s, e, r in in_seconds if not r.retracted and e > s]
+
+
+def _in_seconds(
+    records: Iterable[OutageRecord], query_time: datetime
+) -> list[tuple[int, int, OutageRecord]]:
     until = floor_to_second(query_time)
-    spans = []
-    for record in records:
-        if record.retracted:
-            continue
-        start = floor_to_second(record.started_at)
-        end = until if record.ended_at is None else floor_to_second(record.ended_at)
-        if end > start:
-            spans.append(OutageSpan(start, end, record.outage_id))
-    return spans
+    return [
+        (
+            floor_to_second(r.started_at),
+            until if r.ended_at is None else floor_to_second(r.ended_at),
+            r,
+        )
+        for r in records
+    ]
 
 
 def exclusion_spans(
@@ -293,30 +311,31 @@ def classify_downtime(
     ignored: list[Piece] = []
     excluded: list[Piece] = []
     for start, end, ids in merge_labelled((s.start, s.end, s.outage_id) for s in spans):
-        inside = _overlapping(windows, window_starts, start, end)
-        excluded += [Piece(a, b, ids, (start, end), labels) for a, b, labels in inside]
-        remaining = subtract([(start, end)], [(a, b) for a, b, _ in inside])
+        remaining = [(start, end)]
+        if windows:
+            inside = _overlapping(windows, window_starts, start, end)
+            if inside:
+                excluded += [Piece(a, b, ids, (start, end), labels) for a, b, labels in inside]
+                remaining = subtract(remaining, [(a, b) for a, b, _ in inside])
         for a, b in remaining:
-            piece = Piece(a, b, ids, (start, end))
             reason = _threshold_failure(rules, end - start, b - a)
             if reason:
                 ignored.append(Piece(a, b, ids, (start, end), reason=reason))
             else:
-                counted.append(piece)
+                counted.append(Piece(a, b, ids, (start, end)))
     return Downtime(counted, ignored, excluded)
 
 
 def _overlapping(
     windows: list[tuple[int, int, tuple[str, ...]]], starts: list[int], start: int, end: int
 ) -> list[tuple[int, int, tuple[str, ...]]]:
-    first = max(bisect.bisect_right(starts, start) - 1, 0)
     found = []
-    for window_start, window_end, labels in windows[first:]:
+    for index in range(max(bisect.bisect_right(starts, start) - 1, 0), len(windows)):
+        window_start, window_end, labels = windows[index]
         if window_start >= end:
             break
-        piece = clip((window_start, window_end), start, end)
-        if piece:
-            found.append((piece[0], piece[1], labels))
+        if window_end > start:
+            found.append((max(window_start, start), min(window_end, end), labels))
     return found
 
 
@@ -350,25 +369,39 @@ class MonthFigures:
 
 def month_figures(downtime: Downtime, start: int, end: int) -> MonthFigures:
     """Rule `split_after_threshold`: pieces are judged whole, then cut to the period."""
+    return MonthFigures(
+        _cut(downtime.counted, start, end),
+        _cut(downtime.ignored, start, end),
+        _cut(downtime.excluded, start, end),
+    )
 
-    def cut(pieces: list[Piece]) -> list[Piece]:
-        kept = []
-        for piece in pieces:
-            bounds = clip((piece.start, piece.end), start, end)
-            if bounds:
-                kept.append(
-                    Piece(
-                        bounds[0],
-                        bounds[1],
-                        piece.outage_ids,
-                        piece.continuous,
-                        piece.maintenance_ids,
-                        piece.reason,
-                    )
-                )
-        return kept
 
-    return MonthFigures(cut(downtime.counted), cut(downtime.ignored), cut(downtime.excluded))
+def _cut(pieces: list[Piece], start: int, end: int) -> list[Piece]:
+    """The pieces (sorted, disjoint) that overlap [start, end), clipped to it."""
+    kept = []
+    first = bisect.bisect_right(pieces, start, key=lambda piece: piece.end)
+    for piece in pieces[first:]:
+        if piece.start >= end:
+            break
+        if piece.start >= start and piece.end <= end:
+            kept.append(piece)
+        else:
+            kept.append(replace(piece, start=max(piece.start, start), end=min(piece.end, end)))
+    return kept
+
+
+class _OutagesByTime:
+    """An account's outages as whole-second spans, to find those touching a period quickly."""
+
+    def __init__(self, in_seconds: list[tuple[int, int, OutageRecord]]) -> None:
+        spans = sorted(in_seconds, key=lambda span: span[0])
+        self.spans = spans
+        self.starts = [span[0] for span in spans]
+
+    def touching(self, start: int, end: int) -> list[OutageRecord]:
+        """Outages whose interval touches [start, end] (boundaries included)."""
+        last = bisect.bisect_right(self.starts, end)
+        return [outage for _, outage_end, outage in self.spans[:last] if outage_end >= start]
 
 
 def availability_percent(
@@ -434,15 +467,39 @@ def monthly_reports(
     as_of_position: int | None = None,
     terms: ContractTerms | None = None,
 ) -> dict[Month, AvailabilityReport]:
-    """Reports for several months of one account; downtime is classified once per set of rules.
+    """Reports for several months of one account (see `monthly_documents`)."""
+    documents = monthly_documents(
+        history,
+        months,
+        query_time=query_time,
+        as_of=as_of,
+        as_of_position=as_of_position,
+        terms=terms,
+    )
+    return {month: AvailabilityReport.model_validate(doc) for month, doc in documents.items()}
+
+
+def monthly_documents(
+    history: AccountHistory,
+    months: Iterable[Month],
+    *,
+    query_time: datetime,
+    as_of: datetime | None = None,
+    as_of_position: int | None = None,
+    terms: ContractTerms | None = None,
+) -> dict[Month, Document]:
+    """Report documents for several months of one account, in the JSON shape of
+    `AvailabilityReport` (evidence as `EventRef`s); downtime is classified once per set of rules.
 
     Months in which the account was not subscribed, or had no availability terms, are left out.
     """
     contract = _contract_of(history)
     zone = contract_zone(contract.timezone)
-    spans = outage_spans(history.outages, query_time)
+    in_seconds = _in_seconds(history.outages, query_time)
+    spans = _countable(in_seconds)
+    by_time = _OutagesByTime(in_seconds)
     classified: dict[int, Downtime] = {}
-    reports: dict[Month, AvailabilityReport] = {}
+    documents: dict[Month, Document] = {}
     for month in months:
         version = governing_version(contract, month)
         rules = (terms or version.version.terms).availability
@@ -453,23 +510,22 @@ def monthly_reports(
         if id(rules) not in classified:
             exclusions = exclusion_spans(history.maintenance, rules.excluded_maintenance_kinds)
             classified[id(rules)] = classify_downtime(spans, exclusions, rules)
-        reports[month] = _month_report(
-            _MonthContext(
-                history,
-                contract,
-                version,
-                rules,
-                month,
-                month_start,
-                month_end,
-                period,
-                query_time,
-                as_of,
-                as_of_position,
-            ),
-            classified[id(rules)],
+        context = _MonthContext(
+            history,
+            contract,
+            version,
+            rules,
+            month,
+            month_start,
+            month_end,
+            period,
+            query_time,
+            as_of,
+            as_of_position,
+            by_time,
         )
-    return reports
+        documents[month] = _month_document(context, classified[id(rules)])
+    return documents
 
 
 def _contract_of(history: AccountHistory) -> ContractHistory:
@@ -491,125 +547,132 @@ class _MonthContext:
     query_time: datetime
     as_of: datetime | None
     as_of_position: int | None
+    by_time: _OutagesByTime
 
 
-def _month_report(ctx: _MonthContext, downtime: Downtime) -> AvailabilityReport:
+def _month_document(ctx: _MonthContext, downtime: Downtime) -> Document:
+    """Build the report as plain JSON-ready data: pydantic validates it where users read it."""
     start, end = floor_to_second(ctx.period[0]), floor_to_second(ctx.period[1])
     figures = month_figures(downtime, start, end)
     rules, history = ctx.rules, ctx.history
+    touching = ctx.by_time.touching(start, end)
     percent, met = availability_percent(
         end - start, figures.unavailable_seconds, rules.target_percent
     )
     maintenance = {m.maintenance_id: m for m in history.maintenance}
-    return AvailabilityReport(
-        account_id=history.account_id,
-        month=str(ctx.month),
-        timezone=ctx.contract.timezone,
-        month_start=ctx.month_start,
-        month_end=ctx.month_end,
-        period_start=ctx.period[0],
-        period_end=ctx.period[1],
-        period_seconds=end - start,
-        unavailable_seconds=figures.unavailable_seconds,
-        excluded_seconds=sum(p.end - p.start for p in figures.excluded),
-        ignored_seconds=sum(p.end - p.start for p in figures.ignored),
-        availability_percent=percent,
-        target_percent=str(rules.target_percent),
-        met=met,
-        threshold=rules.threshold,
-        min_outage_seconds=rules.min_outage_seconds,
-        excluded_maintenance_kinds=list(rules.excluded_maintenance_kinds),
-        terms=TermsRef(
-            effective_from=ctx.version.version.effective_from,
-            event_id=ctx.version.version.event_id,
-        ),
-        unavailable_periods=[_unavailable(p) for p in figures.counted],
-        ignored_periods=[
-            IgnoredPeriod(
-                start=_at(p.start),
-                end=_at(p.end),
-                seconds=p.end - p.start,
-                outage_ids=list(p.outage_ids),
-                reason=p.reason,
-            )
+    query_time = instant_text(ctx.query_time)
+    return {
+        "account_id": history.account_id,
+        "month": str(ctx.month),
+        "timezone": ctx.contract.timezone,
+        "month_start": instant_text(ctx.month_start),
+        "month_end": instant_text(ctx.month_end),
+        "period_start": instant_text(ctx.period[0]),
+        "period_end": instant_text(ctx.period[1]),
+        "period_seconds": end - start,
+        "unavailable_seconds": figures.unavailable_seconds,
+        "excluded_seconds": sum(p.end - p.start for p in figures.excluded),
+        "ignored_seconds": sum(p.end - p.start for p in figures.ignored),
+        "availability_percent": percent,
+        "target_percent": str(rules.target_percent),
+        "met": met,
+        "threshold": rules.threshold,
+        "min_outage_seconds": rules.min_outage_seconds,
+        "excluded_maintenance_kinds": list(rules.excluded_maintenance_kinds),
+        "terms": {
+            "effective_from": instant_text(ctx.version.version.effective_from),
+            "event_id": ctx.version.version.event_id,
+        },
+        "unavailable_periods": [_unavailable(p) for p in figures.counted],
+        "ignored_periods": [
+            {**_span(p.start, p.end), "outage_ids": list(p.outage_ids), "reason": p.reason}
             for p in figures.ignored
         ],
-        excluded_periods=[_excluded(p, maintenance) for p in figures.excluded],
-        open_outages=_open_outages(history, ctx.query_time, start, end),
-        retracted_outages=sorted(
-            o.outage_id
-            for o in history.outages
-            if o.retracted and _touches(o, start, end, ctx.query_time)
-        ),
-        query_time=ctx.query_time,
-        as_of=ctx.as_of,
-        as_of_position=ctx.as_of_position,
-        evidence=_evidence(history, ctx.contract, ctx.version, figures, start, end, ctx.query_time),
-    )
+        "excluded_periods": [_excluded(p, maintenance) for p in figures.excluded],
+        "open_outages": [
+            {
+                "outage_id": o.outage_id,
+                "started_at": instant_text(o.started_at),
+                "counted_until": query_time,
+            }
+            for o in touching
+            if o.ended_at is None and not o.retracted
+        ],
+        "retracted_outages": sorted(o.outage_id for o in touching if o.retracted),
+        "query_time": query_time,
+        "as_of": None if ctx.as_of is None else instant_text(ctx.as_of),
+        "as_of_position": ctx.as_of_position,
+        "evidence": _evidence(history, ctx.contract, ctx.version, figures, touching),
+    }
 
 
-def has_content(report: AvailabilityReport) -> bool:
+def has_content(document: Document) -> bool:
     """Whether anything touched the month (a month with no outage needs no stored row)."""
     return bool(
-        report.unavailable_periods
-        or report.ignored_periods
-        or report.excluded_periods
-        or report.open_outages
-        or report.retracted_outages
+        document["unavailable_periods"]
+        or document["ignored_periods"]
+        or document["excluded_periods"]
+        or document["open_outages"]
+        or document["retracted_outages"]
     )
 
 
-def _at(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
+def stored_form(document: Document) -> str:
+    """The JSON kept in the read-model table: the document, evidence as positions only."""
+    compact = dict(document, evidence=[ref.position for ref in document["evidence"]])
+    compact["as_of"] = compact["as_of_position"] = None
+    return orjson.dumps(compact).decode()
 
 
-def _unavailable(piece: Piece) -> UnavailablePeriod:
+def from_stored_form(text: str, refs: Callable[[list[int]], dict[int, EventRef]]) -> Document:
+    """A stored document with its evidence positions looked up again (`refs` reads the log)."""
+    document: Document = orjson.loads(text)
+    found = refs(document["evidence"])
+    document["evidence"] = [found[position] for position in document["evidence"]]
+    return document
+
+
+def instant_text(value: datetime) -> str:
+    return format_instant(value)
+
+
+@lru_cache(maxsize=1 << 17)
+def _text(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _span(start: int, end: int) -> Document:
+    return {"start": _text(start), "end": _text(end), "seconds": end - start}
+
+
+def _unavailable(piece: Piece) -> Document:
     continuous_start, continuous_end = piece.continuous
-    return UnavailablePeriod(
-        start=_at(piece.start),
-        end=_at(piece.end),
-        seconds=piece.end - piece.start,
-        outage_ids=list(piece.outage_ids),
-        continuous_start=_at(continuous_start),
-        continuous_end=_at(continuous_end),
-        continuous_seconds=continuous_end - continuous_start,
-    )
+    return {
+        **_span(piece.start, piece.end),
+        "outage_ids": list(piece.outage_ids),
+        "continuous_start": _text(continuous_start),
+        "continuous_end": _text(continuous_end),
+        "continuous_seconds": continuous_end - continuous_start,
+    }
 
 
-def _excluded(piece: Piece, maintenance: dict[str, MaintenanceRecord]) -> ExcludedPeriod:
-    return ExcludedPeriod(
-        start=_at(piece.start),
-        end=_at(piece.end),
-        seconds=piece.end - piece.start,
-        outage_ids=list(piece.outage_ids),
-        maintenance=[_maintenance_ref(maintenance[m]) for m in piece.maintenance_ids],
-    )
+def _excluded(piece: Piece, maintenance: dict[str, MaintenanceRecord]) -> Document:
+    return {
+        **_span(piece.start, piece.end),
+        "outage_ids": list(piece.outage_ids),
+        "maintenance": [_maintenance_ref(maintenance[m]) for m in piece.maintenance_ids],
+    }
 
 
-def _maintenance_ref(record: MaintenanceRecord) -> MaintenanceRef:
-    return MaintenanceRef(
-        maintenance_id=record.maintenance_id,
-        kind=record.kind,
-        start=record.start,
-        end=record.end,
-        declared_at=record.declared_at,
-        declared_by=record.declared_by,
-    )
-
-
-def _touches(outage: OutageRecord, start: int, end: int, query_time: datetime) -> bool:
-    outage_end = outage.ended_at or query_time
-    return floor_to_second(outage.started_at) <= end and floor_to_second(outage_end) >= start
-
-
-def _open_outages(
-    history: AccountHistory, query_time: datetime, start: int, end: int
-) -> list[OpenOutage]:
-    return [
-        OpenOutage(outage_id=o.outage_id, started_at=o.started_at, counted_until=query_time)
-        for o in sorted(history.outages, key=lambda o: o.started_at)
-        if o.ended_at is None and not o.retracted and _touches(o, start, end, query_time)
-    ]
+def _maintenance_ref(record: MaintenanceRecord) -> Document:
+    return {
+        "maintenance_id": record.maintenance_id,
+        "kind": record.kind,
+        "start": instant_text(record.start),
+        "end": instant_text(record.end),
+        "declared_at": instant_text(record.declared_at),
+        "declared_by": record.declared_by,
+    }
 
 
 def _evidence(
@@ -617,19 +680,16 @@ def _evidence(
     contract: ContractHistory,
     version: VersionRecord,
     figures: MonthFigures,
-    start: int,
-    end: int,
-    query_time: datetime,
+    touching: list[OutageRecord],
 ) -> list[EventRef]:
-    """Rule `evidence`: the signing, the governing version, a termination if it cuts the period,
-    every event of every outage touching the period (counted, ignored, excluded or retracted),
-    and every event of the maintenance windows that excluded time."""
+    """Rule `evidence`: the signing, the governing version, a termination if there is one, every
+    event of every outage touching the period (counted, ignored, excluded or retracted), and every
+    event of the maintenance windows that excluded time."""
     refs = {contract.versions[0].ref, version.ref}
     if contract.termination_ref is not None:
         refs.add(contract.termination_ref)
-    for outage in history.outages:
-        if _touches(outage, start, end, query_time):
-            refs.update(outage.refs)
+    for outage in touching:
+        refs.update(outage.refs)
     used = {m for piece in figures.excluded for m in piece.maintenance_ids}
     for window in history.maintenance:
         if window.maintenance_id in used:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.domain import TICKET_STEP_ORDER, TermsVersion
-from ledger.records import LogRow
+from ledger.records import StoredFact
 from ledger.terms import ContractTerms
 
 __all__ = [
@@ -42,7 +42,7 @@ class EventRef:
     valid_at: datetime | None = None
 
 
-def event_ref(row: LogRow) -> EventRef:
+def event_ref(row: StoredFact) -> EventRef:
     return EventRef(
         event_id=row.event_id,
         type=row.type,
@@ -170,10 +170,8 @@ class History:
     outages: dict[str, OutageRecord] = field(default_factory=dict)
     maintenance: dict[str, MaintenanceRecord] = field(default_factory=dict)
     tickets: dict[str, TicketRecord] = field(default_factory=dict)
-    # The entity an originator id stands for, so later events find their entity.
-    _by_originator: dict[Any, tuple[str, str]] = field(default_factory=dict)
 
-    def apply(self, row: LogRow) -> None:
+    def apply(self, row: StoredFact) -> None:
         _APPLY[row.type](self, row, row.data())
 
     def by_account(self) -> dict[str, AccountHistory]:
@@ -223,7 +221,7 @@ class AccountHistory:
     tickets: list[TicketRecord]
 
 
-def fold_history(rows: Iterable[LogRow], history: History | None = None) -> History:
+def fold_history(rows: Iterable[StoredFact], history: History | None = None) -> History:
     """Fold stored events (in position order) into `history` (a new one by default)."""
     folded = history if history is not None else History()
     for row in rows:
@@ -243,19 +241,18 @@ def _accounts(value: list[str] | None) -> tuple[str, ...] | None:
     return None if value is None else tuple(value)
 
 
-def _contract(history: History, row: LogRow) -> ContractHistory:
-    return history.contracts[history._by_originator[row.originator_id][1]]
+def _contract(history: History, data: dict[str, Any]) -> ContractHistory:
+    return history.contracts[data["account_id"]]
 
 
-def _signed(history: History, row: LogRow, data: dict[str, Any]) -> None:
+def _signed(history: History, row: StoredFact, data: dict[str, Any]) -> None:
     account = data["account_id"]
-    history._by_originator[row.originator_id] = ("contract", account)
     contract = ContractHistory(account_id=account)
     history.contracts[account] = contract
     _add_version(contract, row, data)
 
 
-def _add_version(contract: ContractHistory, row: LogRow, data: dict[str, Any]) -> None:
+def _add_version(contract: ContractHistory, row: StoredFact, data: dict[str, Any]) -> None:
     version = TermsVersion(
         _known(data["effective_from"]), ContractTerms.model_validate(data["terms"]), row.event_id
     )
@@ -264,18 +261,18 @@ def _add_version(contract: ContractHistory, row: LogRow, data: dict[str, Any]) -
     contract.versions.sort(key=lambda record: record.version.effective_from)
 
 
-def _amended(history: History, row: LogRow, data: dict[str, Any]) -> None:
-    _add_version(_contract(history, row), row, data)
+def _amended(history: History, row: StoredFact, data: dict[str, Any]) -> None:
+    _add_version(_contract(history, data), row, data)
 
 
-def _terminated(history: History, row: LogRow, data: dict[str, Any]) -> None:
-    contract = _contract(history, row)
+def _terminated(history: History, row: StoredFact, data: dict[str, Any]) -> None:
+    contract = _contract(history, data)
     contract.terminated_at = _known(data["at"])
     contract.termination_ref = event_ref(row)
 
 
-def _renewed(history: History, row: LogRow, data: dict[str, Any]) -> None:
-    contract = _contract(history, row)
+def _renewed(history: History, row: StoredFact, data: dict[str, Any]) -> None:
+    contract = _contract(history, data)
     applied = data["credit_applied"]
     contract.renewals[data["term"]] = RenewalRecord(
         data["term"],
@@ -286,37 +283,35 @@ def _renewed(history: History, row: LogRow, data: dict[str, Any]) -> None:
     )
 
 
-def _outage_started(history: History, row: LogRow, data: dict[str, Any]) -> None:
+def _outage_started(history: History, row: StoredFact, data: dict[str, Any]) -> None:
     name = data["outage_id"]
-    history._by_originator[row.originator_id] = ("outage", name)
     history.outages[name] = OutageRecord(
         name, _accounts(data["accounts"]), _known(data["at"]), None, False, [event_ref(row)]
     )
 
 
-def _outage(history: History, row: LogRow) -> OutageRecord:
-    outage = history.outages[history._by_originator[row.originator_id][1]]
+def _outage(history: History, row: StoredFact, data: dict[str, Any]) -> OutageRecord:
+    outage = history.outages[data["outage_id"]]
     outage.refs.append(event_ref(row))
     return outage
 
 
-def _outage_ended(history: History, row: LogRow, data: dict[str, Any]) -> None:
-    _outage(history, row).ended_at = _known(data["at"])
+def _outage_ended(history: History, row: StoredFact, data: dict[str, Any]) -> None:
+    _outage(history, row, data).ended_at = _known(data["at"])
 
 
-def _outage_corrected(history: History, row: LogRow, data: dict[str, Any]) -> None:
-    outage = _outage(history, row)
+def _outage_corrected(history: History, row: StoredFact, data: dict[str, Any]) -> None:
+    outage = _outage(history, row, data)
     outage.started_at = _known(data["started_at"])
     outage.ended_at = _instant(data["ended_at"])
 
 
-def _outage_retracted(history: History, row: LogRow, data: dict[str, Any]) -> None:
-    _outage(history, row).retracted = True
+def _outage_retracted(history: History, row: StoredFact, data: dict[str, Any]) -> None:
+    _outage(history, row, data).retracted = True
 
 
-def _maintenance_scheduled(history: History, row: LogRow, data: dict[str, Any]) -> None:
+def _maintenance_scheduled(history: History, row: StoredFact, data: dict[str, Any]) -> None:
     name = data["maintenance_id"]
-    history._by_originator[row.originator_id] = ("maintenance", name)
     history.maintenance[name] = MaintenanceRecord(
         name,
         data["kind"],
@@ -330,22 +325,21 @@ def _maintenance_scheduled(history: History, row: LogRow, data: dict[str, Any]) 
     )
 
 
-def _maintenance_cancelled(history: History, row: LogRow, data: dict[str, Any]) -> None:
-    window = history.maintenance[history._by_originator[row.originator_id][1]]
+def _maintenance_cancelled(history: History, row: StoredFact, data: dict[str, Any]) -> None:
+    window = history.maintenance[data["maintenance_id"]]
     window.cancelled = True
     window.refs.append(event_ref(row))
 
 
-def _ticket_opened(history: History, row: LogRow, data: dict[str, Any]) -> None:
+def _ticket_opened(history: History, row: StoredFact, data: dict[str, Any]) -> None:
     name = data["ticket_id"]
-    history._by_originator[row.originator_id] = ("ticket", name)
     opened = _known(data["at"])
     step = TicketStepRecord(opened, row.type, data["priority"], event_ref(row))
     history.tickets[name] = TicketRecord(name, data["account_id"], opened, [step])
 
 
-def _ticket_step(history: History, row: LogRow, data: dict[str, Any]) -> None:
-    ticket = history.tickets[history._by_originator[row.originator_id][1]]
+def _ticket_step(history: History, row: StoredFact, data: dict[str, Any]) -> None:
+    ticket = history.tickets[data["ticket_id"]]
     step = TicketStepRecord(_known(data["at"]), row.type, data.get("priority"), event_ref(row))
     ticket.steps.append(step)
 

@@ -44,8 +44,9 @@ def load_account_history(
     Raises:
         NotFound: the account had no contract by `upto`.
     """
-    load_contract(reader, account_id, upto)
     histories = load_histories(reader, [account_id], start, end, upto=upto, query_time=query_time)
+    if account_id not in histories:
+        raise NotFound(f"unknown account {account_id!r}")
     return histories[account_id]
 
 

@@ -12,17 +12,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import orjson
+
 from ledger.application import SlaLedger
 from ledger.records import ALL_ACCOUNTS
 from ledger.timevalues import Month, contract_zone, utc_now
 from projections.availability import (
     AvailabilityReport,
     BreachList,
+    Document,
     availability_report,
     breach_list,
-    monthly_reports,
+    from_stored_form,
+    monthly_documents,
 )
-from projections.loader import load_account_history, load_contract, load_histories
+from projections.history import EventRef, event_ref
+from projections.loader import load_account_history, load_histories
 from projections.runner import ReadModelRunner
 
 __all__ = ["KnownBy", "Reports"]
@@ -78,16 +83,18 @@ class Reports:
         if as_of is None:
             row = self.runner.view.availability_row(account_id, str(month))
             if row is not None and not row.has_open:
-                stored = AvailabilityReport.model_validate_json(row.report)
-                return stored.model_copy(
-                    update={"query_time": known.query_time, "as_of_position": known.upto}
-                )
-        zone = contract_zone(
-            load_contract(self.ledger.reader, account_id, known.upto).contracts[account_id].timezone
-        )
-        start, end = month.bounds(zone)
+                document = from_stored_form(row.report, self._event_refs)
+                document.update(query_time=known.query_time, as_of_position=known.upto)
+                return AvailabilityReport.model_validate(document)
+        # The account's zone is unknown before its contract is read: load the widest window.
+        start, end = month.bounds(contract_zone("UTC"))
         history = load_account_history(
-            self.ledger.reader, account_id, start, end, upto=known.upto, query_time=known.query_time
+            self.ledger.reader,
+            account_id,
+            start - _WIDEST_OFFSET,
+            end + _WIDEST_OFFSET,
+            upto=known.upto,
+            query_time=known.query_time,
         )
         return availability_report(
             history,
@@ -108,16 +115,16 @@ class Reports:
             recompute = {account for account, row in rows.items() if row.has_open}
             recompute |= self._accounts_with_open_outages(known.upto)
             stored = [
-                AvailabilityReport.model_validate_json(row.report)
+                orjson.loads(row.report)
                 for account, row in rows.items()
                 if not row.met and account not in recompute
             ]
-            reports = stored + self._month_reports(sorted(recompute), month, known)
+            documents = stored + self._month_documents(sorted(recompute), month, known)
         else:
             accounts = self.ledger.reader.account_ids(known.upto)
-            reports = self._month_reports(accounts, month, known)
+            documents = self._month_documents(accounts, month, known)
         return breach_list(
-            reports,
+            documents,
             month,
             query_time=known.query_time,
             as_of=known.as_of,
@@ -130,9 +137,10 @@ class Reports:
             return set(self.ledger.reader.account_ids(upto))
         return keys
 
-    def _month_reports(
-        self, accounts: list[str], month: Month, known: KnownBy
-    ) -> list[AvailabilityReport]:
+    def _event_refs(self, positions: list[int]) -> dict[int, EventRef]:
+        return {row.position: event_ref(row) for row in self.ledger.reader.rows_at(positions)}
+
+    def _month_documents(self, accounts: list[str], month: Month, known: KnownBy) -> list[Document]:
         if not accounts:
             return []
         start, end = month.bounds(contract_zone("UTC"))
@@ -144,14 +152,14 @@ class Reports:
             upto=known.upto,
             query_time=known.query_time,
         )
-        reports: list[AvailabilityReport] = []
+        documents: list[Document] = []
         for history in histories.values():
-            found = monthly_reports(
+            found = monthly_documents(
                 history,
                 [month],
                 query_time=known.query_time,
                 as_of=known.as_of,
                 as_of_position=known.upto,
             )
-            reports += found.values()
-        return reports
+            documents += found.values()
+        return documents

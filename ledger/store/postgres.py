@@ -9,7 +9,7 @@ have no gaps (a sequence would leave gaps behind rolled-back inserts). The same 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -17,9 +17,10 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
-from ledger.records import EventIndex, KnownEvent, LogRow, WriteReceipt
+from ledger.records import EventIndex, KnownEvent, LogRow, ScannedEvent, WriteReceipt
 
 __all__ = ["LedgerPostgresRecorder"]
 
@@ -291,13 +292,45 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             (after, upto if upto is not None else 2**62, limit),
         )
 
+    def scan_log(self, upto: int) -> Iterator[ScannedEvent]:
+        statement = self._sql(
+            "SELECT notification_id, recorded_at, event_id, topic, valid_at, state "
+            "FROM {schema}.{table} WHERE notification_id <= %s ORDER BY notification_id"
+        )
+        recorded: dict[datetime, datetime] = {}
+        with self.datastore.get_connection() as conn, conn.transaction():
+            # A server-side, binary cursor: rows stream in pages instead of one big fetch.
+            cursor = conn.cursor(name="sla_ledger_scan", binary=True, row_factory=tuple_row)
+            cursor.itersize = 10_000
+            cursor.execute(statement, (upto,))
+            for position, at, event_id, topic, valid_at, state in cursor:
+                utc = recorded.get(at)
+                if utc is None:
+                    utc = recorded[at] = at.astimezone(UTC)
+                valid = None if valid_at is None else valid_at.astimezone(UTC)
+                yield ScannedEvent(position, utc, event_id, topic, valid, bytes(state))
+            cursor.close()
+
+    def rows_at(self, positions: list[int]) -> list[LogRow]:
+        if not positions:
+            return []
+        return self._log_rows(
+            self._sql(
+                f"SELECT {_COLUMNS} FROM {{schema}}.{{table}} WHERE notification_id = ANY(%s)"
+            ),
+            (positions,),
+        )
+
     def rows_for(self, originator_ids: list[UUID], upto: int) -> list[LogRow]:
         if not originator_ids:
             return []
         return self._log_rows(
             self._sql(
                 f"SELECT {_COLUMNS} FROM {{schema}}.{{table}} "
-                "WHERE originator_id = ANY(%s) AND notification_id <= %s ORDER BY notification_id"
+                # "+ 0": the position bound filters the entity's few rows; as an index condition
+                # it would make the planner scan every position up to it.
+                "WHERE originator_id = ANY(%s) AND notification_id + 0 <= %s "
+                "ORDER BY notification_id"
             ),
             (originator_ids, upto),
         )

@@ -8,19 +8,20 @@ positions have no gaps. Times are stored as integer Unix microseconds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
-from ledger.records import EventIndex, KnownEvent, LogRow, WriteReceipt
+from ledger.records import EventIndex, KnownEvent, LogRow, ScannedEvent, WriteReceipt
 
 __all__ = ["LedgerSQLiteRecorder"]
 
 _CHUNK = 500
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _IMMUTABLE = "ledger events are immutable: corrections are new events"
 
 
@@ -35,8 +36,7 @@ def _instant(micros: int | None) -> datetime | None:
 
 
 def _known_instant(micros: int) -> datetime:
-    seconds, fraction = divmod(micros, 1_000_000)
-    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=fraction)
+    return _EPOCH + timedelta(microseconds=micros)
 
 
 def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
@@ -199,13 +199,40 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             (after, stop, limit),
         )
 
+    def scan_log(self, upto: int) -> Iterator[ScannedEvent]:
+        recorded: dict[int, datetime] = {}  # one recorded time per write: convert each once
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT rowid, recorded_at, event_id, topic, valid_at, state "
+                f"FROM {self.events_table_name} WHERE rowid <= ? ORDER BY rowid",
+                (upto,),
+            )
+            while rows := c.sqlite_cursor.fetchmany(10_000):
+                for position, micros, event_id, topic, valid_at, state in rows:
+                    at = recorded.get(micros)
+                    if at is None:
+                        at = recorded[micros] = _known_instant(micros)
+                    valid = None if valid_at is None else _EPOCH + timedelta(microseconds=valid_at)
+                    yield ScannedEvent(position, at, event_id, topic, valid, state)
+
+    def rows_at(self, positions: list[int]) -> list[LogRow]:
+        rows: list[LogRow] = []
+        for chunk in _chunks(positions):
+            rows += self._rows(
+                f"SELECT {self._columns} FROM {self.events_table_name} "
+                f"WHERE rowid IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+        return rows
+
     def rows_for(self, originator_ids: list[UUID], upto: int) -> list[LogRow]:
         rows: list[LogRow] = []
         for chunk in _chunks([oid.hex for oid in originator_ids]):
             marks = ",".join("?" * len(chunk))
             rows += self._rows(
                 f"SELECT {self._columns} FROM {self.events_table_name} "
-                f"WHERE originator_id IN ({marks}) AND rowid <= ?",
+                # unary "+": filter the entities' rows by position, never scan positions
+                f"WHERE originator_id IN ({marks}) AND +rowid <= ?",
                 (*chunk, upto),
             )
         rows.sort(key=lambda row: row.position)

@@ -1,0 +1,69 @@
+"""Splitting CPU-bound read-model work across the machine's cores.
+
+A full rebuild folds the whole log into one in-memory history, then computes a document for every
+account-month. The second part is independent per account, so it is split across forked worker
+processes that share the folded history copy-on-write and send back only their finished rows.
+Forking is used only where it is safe: a POSIX system, more than one core, and no other thread in
+the process (a forked child would inherit locks held by other threads).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+__all__ = ["map_in_processes"]
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def map_in_processes(
+    work: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item], *, minimum: int = 200
+) -> list[Result]:
+    """`work(items)`, split into one slice per core when worthwhile; results keep their order."""
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(items) < minimum or not _can_fork():
+        return work(items)
+    size = -(-len(items) // workers)
+    slices = [items[i : i + size] for i in range(0, len(items), size)]
+    children = [_fork(work, part) for part in slices[1:]]
+    results = work(slices[0])
+    for pid, reader in children:
+        results += _collect(pid, reader)
+    return results
+
+
+def _can_fork() -> bool:
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def _fork(work: Callable[[Sequence[Item]], list[Result]], part: Sequence[Item]) -> tuple[int, int]:
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, send, and leave without running any cleanup of the parent
+        os.close(reader)
+        status = 0
+        try:
+            payload = pickle.dumps(work(part), protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException as error:  # the parent re-raises it
+            payload, status = pickle.dumps(RuntimeError(f"worker failed: {error!r}")), 1
+        with os.fdopen(writer, "wb") as pipe:
+            pipe.write(payload)
+        os._exit(status)
+    os.close(writer)
+    return pid, reader
+
+
+def _collect(pid: int, reader: int) -> list[Result]:
+    with os.fdopen(reader, "rb") as pipe:
+        payload = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    result = pickle.loads(payload)
+    if status != 0 or isinstance(result, BaseException):
+        raise result if isinstance(result, BaseException) else RuntimeError("worker failed")
+    results: list[Result] = result
+    return results
