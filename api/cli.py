@@ -33,7 +33,7 @@ from ledger.errors import (
 )
 from ledger.facts import parse_lines
 from ledger.store import open_ledger
-from ledger.timevalues import Month, format_instant, parse_instant
+from ledger.timevalues import Month, format_instant, parse_duration, parse_instant
 from projections.log import iter_events, log_summary
 from projections.reports import Reports
 from projections.runner import ReadModelRunner
@@ -328,6 +328,60 @@ def breaches(
     show.breaches(out, found)
 
 
+# --- support tickets ------------------------------------------------------------------------
+
+
+@app.command("ticket")
+def ticket(
+    ticket_id: Annotated[str, typer.Argument(help="The ticket id.")],
+    as_of: AsOfOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """A ticket's SLA clock: target, time used, due time, state, and the timeline behind it."""
+    known_by = instant_option(as_of, "--as-of")
+    with reports() as service:
+        report = service.ticket(ticket_id, known_by)
+    if json_output:
+        print_json(report)
+        return
+    show.ticket(out, report)
+
+
+@app.command("tickets")
+def tickets(
+    account: Annotated[str, typer.Option("--account", help="The account.")],
+    month: Annotated[str, typer.Option("--month", help="Month the tickets opened in, YYYY-MM.")],
+    as_of: AsOfOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """An account's tickets opened in a month: counts per priority, met and breached."""
+    when, known_by = _month(month), instant_option(as_of, "--as-of")
+    with reports() as service:
+        found = service.tickets(account, when, known_by)
+    if json_output:
+        print_json(found)
+        return
+    show.tickets(out, found)
+
+
+@app.command("at-risk")
+def at_risk(
+    within: Annotated[str, typer.Option("--within", help="Window, e.g. 60m, 4h.")] = "60m",
+    json_output: JsonOption = False,
+) -> None:
+    """Open tickets that will breach within the window, soonest first."""
+    try:
+        seconds = parse_duration(within)
+    except ValueError as error:
+        _fail(2, f"--within: {error}")
+    with reports() as service:
+        found = service.at_risk(seconds)
+    if json_output:
+        print_json(found)
+        return
+    show.at_risk(out, found)
+
+
 @app.command("rebuild")
 def rebuild() -> None:
     """Drop the read models and rebuild them from position zero."""
@@ -335,7 +389,7 @@ def rebuild() -> None:
         result = ReadModelRunner(ledger).rebuild()
     out.print(
         f"rebuilt the read models from {result.events} events in {result.seconds:.2f} s "
-        f"({result.availability_rows} account-months with outages)"
+        f"({result.availability_rows} account-months with outages, {result.ticket_rows} tickets)"
     )
 
 

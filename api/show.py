@@ -11,6 +11,7 @@ from rich.table import Table
 from ledger.timevalues import format_instant
 from projections.availability import AvailabilityReport, BreachList
 from projections.history import EventRef
+from projections.tickets import AtRiskList, TicketMonth, TicketReport
 
 
 def _t(value: datetime | None) -> str:
@@ -93,3 +94,87 @@ def breaches(console: Console, found: BreachList) -> None:
     console.print(table)
     console.print(f"{len(found.breaches)} account(s)")
     _as_of(console, found.as_of, found.as_of_position, found.query_time)
+
+
+def _duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}h{rest // 60:02d}m{rest % 60:02d}s"
+
+
+def ticket(console: Console, report: TicketReport) -> None:
+    colour = {"breached": "bold red", "met": "green", "open": "yellow"}.get(report.state, "")
+    state = f"[{colour}]{report.state}[/]" if colour else report.state
+    console.print(
+        f"[bold]{report.ticket_id}[/] ({report.account_id}), opened {_t(report.opened_at)}, "
+        f"priority {report.priority}: {state} (ticket is {report.lifecycle})"
+    )
+    history = ", ".join(f"{p.priority} from {_t(p.from_at)}" for p in report.priority_history)
+    console.print(f"priority history: {history}", markup=False)
+    if report.contract_version is not None:
+        console.print(
+            f"terms in force at opening: from {_t(report.contract_version.effective_from)} "
+            f"({report.contract_version.event_id}); priority change rule "
+            f"{report.priority_change_rule}"
+        )
+    for clock in report.targets:
+        console.print(
+            f"  {clock.metric}: {clock.state}; target {_duration(clock.target_seconds)} on "
+            f"{clock.calendar or '-'} ({clock.calendar_timezone or '-'}), used "
+            f"{_duration(clock.business_seconds_used)} ({clock.used_fraction}), remaining "
+            f"{_duration(clock.remaining_seconds)}, due {_t(clock.due_at)}, breached "
+            f"{_t(clock.breached_at)}, met {_t(clock.met_at)}",
+            markup=False,
+        )
+        if clock.breach_note:
+            console.print(f"    {clock.breach_note}", markup=False)
+    if not report.targets:
+        console.print("  no target applies to this ticket")
+    console.print("timeline (counted or not, and why):")
+    for stretch in report.timeline:
+        mark = "counted" if stretch.counted else "not counted"
+        console.print(
+            f"  {_t(stretch.start)} to {_t(stretch.end)} {_duration(stretch.seconds):>10}  "
+            f"{mark:<11} {stretch.reason:<9} {stretch.priority} {stretch.calendar or ''}",
+            markup=False,
+        )
+    evidence(console, report.evidence)
+    _as_of(console, report.as_of, report.as_of_position, report.query_time)
+
+
+def tickets(console: Console, month: TicketMonth) -> None:
+    console.print(f"[bold]{month.account_id}[/] tickets opened in {month.month} ({month.timezone})")
+    table = Table(box=None)
+    for column in ("priority", "opened", "met", "breached", "open", "paused", "no target"):
+        table.add_column(column)
+    for count in month.by_priority:
+        table.add_row(
+            count.priority, str(count.opened), str(count.met), str(count.breached),
+            str(count.open), str(count.paused), str(count.no_target),
+        )  # fmt: skip
+    console.print(table)
+    for line in month.tickets:
+        console.print(
+            f"  {line.ticket_id:<16} {line.priority:<8} {line.state:<9} opened {_t(line.opened_at)}"
+            f"  used {_duration(line.business_seconds_used)} of {_duration(line.target_seconds)}"
+            f"  due {_t(line.due_at)}  breached {_t(line.breached_at)}",
+            markup=False,
+        )
+    _as_of(console, month.as_of, month.as_of_position, month.query_time)
+
+
+def at_risk(console: Console, found: AtRiskList) -> None:
+    console.print(
+        f"open tickets due within {_duration(found.within_seconds)} of {_t(found.query_time)}:"
+    )
+    for item in found.tickets:
+        console.print(
+            f"  {item.ticket_id:<16} {item.account_id:<18} {item.priority:<8} due {_t(item.due_at)}"
+            f" ({_duration(item.seconds_left)} left)",
+            markup=False,
+        )
+    if not found.tickets:
+        console.print("  none")
+    if found.overdue:
+        console.print(f"already past their target and still open: {', '.join(found.overdue)}")

@@ -495,7 +495,8 @@ def _check_priority(version: Any, account_id: str, priority: str) -> None:
 
 
 def _ticket_scope(ticket: Ticket) -> tuple[ScopeRow, ...]:
-    return (ScopeRow(ticket.account_id, "ticket", ticket.opened_at, None),)
+    # A point at the opening: tickets are grouped by the month they opened in.
+    return (ScopeRow(ticket.account_id, "ticket", ticket.opened_at, ticket.opened_at),)
 
 
 def _open_ticket(

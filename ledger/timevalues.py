@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -116,24 +116,23 @@ def parse_duration(text: str) -> int:
     return int(match.group(1)) * _DURATION_UNITS[match.group(2)]
 
 
-@dataclass(frozen=True, order=True)
-class Month:
-    """A calendar month, written `YYYY-MM`."""
+class Month(NamedTuple):
+    """A calendar month, written `YYYY-MM` (a tuple: it sorts and hashes fast)."""
 
     year: int
     month: int
 
-    @classmethod
-    def parse(cls, text: str) -> Month:
+    @staticmethod
+    def parse(text: str) -> Month:
         match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
         if not match or not 1 <= int(match.group(2)) <= 12:
             raise ValueError(f"{text!r} is not a month; write it as YYYY-MM, e.g. 2026-04")
-        return cls(int(match.group(1)), int(match.group(2)))
+        return Month(int(match.group(1)), int(match.group(2)))
 
-    @classmethod
-    def containing(cls, instant: datetime, zone: ZoneInfo) -> Month:
+    @staticmethod
+    def containing(instant: datetime, zone: ZoneInfo) -> Month:
         local = instant.astimezone(zone)
-        return cls(local.year, local.month)
+        return Month(local.year, local.month)
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"

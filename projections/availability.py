@@ -49,10 +49,12 @@ __all__ = [
     "availability_report",
     "breach_list",
     "classify_downtime",
+    "document",
     "from_stored_form",
     "governing_version",
     "has_content",
     "monthly_documents",
+    "monthly_facts",
     "monthly_reports",
     "stored_form",
 ]
@@ -60,6 +62,10 @@ __all__ = [
 
 Document = dict[str, Any]
 """A report as plain JSON-ready data (instants as ISO 8601 text), before pydantic validates it."""
+
+Facts = dict[str, Any]
+"""A month's report in compact form: instants as Unix seconds, short keys, evidence as EventRefs
+(positions once stored). It is what the read-model table keeps; `document` expands it."""
 
 
 # --- what the report shows -------------------------------------------------------------------
@@ -173,7 +179,7 @@ class BreachList(ReportModel):
 
 
 def breach_list(
-    documents: Iterable[Document],
+    months: Iterable[Facts],
     month: Month,
     *,
     query_time: datetime,
@@ -182,13 +188,8 @@ def breach_list(
 ) -> BreachList:
     """Rule `worst_first`: missed months sorted by availability, lowest first (exactly, not by the
     rounded display), then by account id."""
-    missed = [d for d in documents if not d["met"]]
-    missed.sort(
-        key=lambda d: (
-            Fraction(d["period_seconds"] - d["unavailable_seconds"], d["period_seconds"]),
-            d["account_id"],
-        )
-    )
+    missed = [f for f in months if not f["ok"]]
+    missed.sort(key=lambda f: (Fraction(f["pb"][2] - f["f"][0], f["pb"][2]), f["a"]))
     return BreachList(
         month=str(month),
         query_time=query_time,
@@ -196,14 +197,14 @@ def breach_list(
         as_of_position=as_of_position,
         breaches=[
             Breach(
-                account_id=d["account_id"],
-                availability_percent=d["availability_percent"],
-                target_percent=d["target_percent"],
-                unavailable_seconds=d["unavailable_seconds"],
-                period_seconds=d["period_seconds"],
-                open_outages=[o["outage_id"] for o in d["open_outages"]],
+                account_id=f["a"],
+                availability_percent=f["p"],
+                target_percent=f["t"],
+                unavailable_seconds=f["f"][0],
+                period_seconds=f["pb"][2],
+                open_outages=[outage for outage, _ in f["o"]],
             )
-            for d in missed
+            for f in missed
         ],
     )
 
@@ -273,14 +274,7 @@ def _in_seconds(
     records: Iterable[OutageRecord], query_time: datetime
 ) -> list[tuple[int, int, OutageRecord]]:
     until = floor_to_second(query_time)
-    return [
-        (
-            floor_to_second(r.started_at),
-            until if r.ended_at is None else floor_to_second(r.ended_at),
-            r,
-        )
-        for r in records
-    ]
+    return [(r.start_s, until if r.end_s is None else r.end_s, r) for r in records]
 
 
 def exclusion_spans(
@@ -488,10 +482,30 @@ def monthly_documents(
     as_of_position: int | None = None,
     terms: ContractTerms | None = None,
 ) -> dict[Month, Document]:
-    """Report documents for several months of one account, in the JSON shape of
-    `AvailabilityReport` (evidence as `EventRef`s); downtime is classified once per set of rules.
+    """Report documents (the JSON shape of `AvailabilityReport`) for several months."""
+    facts = monthly_facts(
+        history,
+        months,
+        query_time=query_time,
+        as_of=as_of,
+        as_of_position=as_of_position,
+        terms=terms,
+    )
+    return {month: document(found) for month, found in facts.items()}
 
-    Months in which the account was not subscribed, or had no availability terms, are left out.
+
+def monthly_facts(
+    history: AccountHistory,
+    months: Iterable[Month],
+    *,
+    query_time: datetime,
+    as_of: datetime | None = None,
+    as_of_position: int | None = None,
+    terms: ContractTerms | None = None,
+) -> dict[Month, Facts]:
+    """The compact facts of several months of one account (see `Facts`); downtime is classified
+    once per set of rules. Months in which the account was not subscribed, or had no
+    availability terms, are left out.
     """
     contract = _contract_of(history)
     zone = contract_zone(contract.timezone)
@@ -499,7 +513,7 @@ def monthly_documents(
     spans = _countable(in_seconds)
     by_time = _OutagesByTime(in_seconds)
     classified: dict[int, Downtime] = {}
-    documents: dict[Month, Document] = {}
+    found: dict[Month, Facts] = {}
     for month in months:
         version = governing_version(contract, month)
         rules = (terms or version.version.terms).availability
@@ -524,8 +538,8 @@ def monthly_documents(
             as_of_position,
             by_time,
         )
-        documents[month] = _month_document(context, classified[id(rules)])
-    return documents
+        found[month] = _month_facts(context, classified[id(rules)])
+    return found
 
 
 def _contract_of(history: AccountHistory) -> ContractHistory:
@@ -550,8 +564,7 @@ class _MonthContext:
     by_time: _OutagesByTime
 
 
-def _month_document(ctx: _MonthContext, downtime: Downtime) -> Document:
-    """Build the report as plain JSON-ready data: pydantic validates it where users read it."""
+def _month_facts(ctx: _MonthContext, downtime: Downtime) -> Facts:
     start, end = floor_to_second(ctx.period[0]), floor_to_second(ctx.period[1])
     figures = month_figures(downtime, start, end)
     rules, history = ctx.rules, ctx.history
@@ -559,77 +572,112 @@ def _month_document(ctx: _MonthContext, downtime: Downtime) -> Document:
     percent, met = availability_percent(
         end - start, figures.unavailable_seconds, rules.target_percent
     )
-    maintenance = {m.maintenance_id: m for m in history.maintenance}
-    query_time = instant_text(ctx.query_time)
+    used = {m for piece in figures.excluded for m in piece.maintenance_ids}
     return {
-        "account_id": history.account_id,
-        "month": str(ctx.month),
-        "timezone": ctx.contract.timezone,
-        "month_start": instant_text(ctx.month_start),
-        "month_end": instant_text(ctx.month_end),
-        "period_start": instant_text(ctx.period[0]),
-        "period_end": instant_text(ctx.period[1]),
-        "period_seconds": end - start,
-        "unavailable_seconds": figures.unavailable_seconds,
-        "excluded_seconds": sum(p.end - p.start for p in figures.excluded),
-        "ignored_seconds": sum(p.end - p.start for p in figures.ignored),
-        "availability_percent": percent,
-        "target_percent": str(rules.target_percent),
-        "met": met,
-        "threshold": rules.threshold,
-        "min_outage_seconds": rules.min_outage_seconds,
-        "excluded_maintenance_kinds": list(rules.excluded_maintenance_kinds),
-        "terms": {
-            "effective_from": instant_text(ctx.version.version.effective_from),
-            "event_id": ctx.version.version.event_id,
-        },
-        "unavailable_periods": [_unavailable(p) for p in figures.counted],
-        "ignored_periods": [
-            {**_span(p.start, p.end), "outage_ids": list(p.outage_ids), "reason": p.reason}
-            for p in figures.ignored
+        "a": history.account_id,
+        "m": str(ctx.month),
+        "z": ctx.contract.timezone,
+        "mb": [instant_text(ctx.month_start), instant_text(ctx.month_end)],
+        "pb": [instant_text(ctx.period[0]), instant_text(ctx.period[1]), end - start],
+        "f": [
+            figures.unavailable_seconds,
+            sum(p.end - p.start for p in figures.excluded),
+            sum(p.end - p.start for p in figures.ignored),
         ],
-        "excluded_periods": [_excluded(p, maintenance) for p in figures.excluded],
-        "open_outages": [
-            {
-                "outage_id": o.outage_id,
-                "started_at": instant_text(o.started_at),
-                "counted_until": query_time,
-            }
+        "p": percent,
+        "t": str(rules.target_percent),
+        "ok": met,
+        "r": [rules.threshold, rules.min_outage_seconds, list(rules.excluded_maintenance_kinds)],
+        "tv": [instant_text(ctx.version.version.effective_from), ctx.version.version.event_id],
+        "u": [[p.start, p.end, list(p.outage_ids), *p.continuous] for p in figures.counted],
+        "i": [[p.start, p.end, list(p.outage_ids), p.reason] for p in figures.ignored],
+        "x": [
+            [p.start, p.end, list(p.outage_ids), list(p.maintenance_ids)] for p in figures.excluded
+        ],
+        "mw": [_maintenance_ref(m) for m in history.maintenance if m.maintenance_id in used],
+        "o": [
+            [o.outage_id, instant_text(o.started_at)]
             for o in touching
             if o.ended_at is None and not o.retracted
         ],
-        "retracted_outages": sorted(o.outage_id for o in touching if o.retracted),
-        "query_time": query_time,
-        "as_of": None if ctx.as_of is None else instant_text(ctx.as_of),
-        "as_of_position": ctx.as_of_position,
-        "evidence": _evidence(history, ctx.contract, ctx.version, figures, touching),
+        "rt": sorted(o.outage_id for o in touching if o.retracted),
+        "q": instant_text(ctx.query_time),
+        "ao": None if ctx.as_of is None else instant_text(ctx.as_of),
+        "ap": ctx.as_of_position,
+        "e": _evidence(history, ctx.contract, ctx.version, figures, touching),
     }
 
 
-def has_content(document: Document) -> bool:
+def document(facts: Facts) -> Document:
+    """The report document (the JSON shape of `AvailabilityReport`) of a month's facts."""
+    unavailable, excluded, ignored = facts["f"]
+    threshold, minimum, kinds = facts["r"]
+    maintenance = {m["maintenance_id"]: m for m in facts["mw"]}
+    return {
+        "account_id": facts["a"],
+        "month": facts["m"],
+        "timezone": facts["z"],
+        "month_start": facts["mb"][0],
+        "month_end": facts["mb"][1],
+        "period_start": facts["pb"][0],
+        "period_end": facts["pb"][1],
+        "period_seconds": facts["pb"][2],
+        "unavailable_seconds": unavailable,
+        "excluded_seconds": excluded,
+        "ignored_seconds": ignored,
+        "availability_percent": facts["p"],
+        "target_percent": facts["t"],
+        "met": facts["ok"],
+        "threshold": threshold,
+        "min_outage_seconds": minimum,
+        "excluded_maintenance_kinds": kinds,
+        "terms": {"effective_from": facts["tv"][0], "event_id": facts["tv"][1]},
+        "unavailable_periods": [
+            {
+                **_span(s, e),
+                "outage_ids": ids,
+                "continuous_start": _text(cs),
+                "continuous_end": _text(ce),
+                "continuous_seconds": ce - cs,
+            }
+            for s, e, ids, cs, ce in facts["u"]
+        ],
+        "ignored_periods": [
+            {**_span(s, e), "outage_ids": ids, "reason": reason} for s, e, ids, reason in facts["i"]
+        ],
+        "excluded_periods": [
+            {**_span(s, e), "outage_ids": ids, "maintenance": [maintenance[m] for m in windows]}
+            for s, e, ids, windows in facts["x"]
+        ],
+        "open_outages": [
+            {"outage_id": outage, "started_at": started, "counted_until": facts["q"]}
+            for outage, started in facts["o"]
+        ],
+        "retracted_outages": facts["rt"],
+        "query_time": facts["q"],
+        "as_of": facts["ao"],
+        "as_of_position": facts["ap"],
+        "evidence": facts["e"],
+    }
+
+
+def has_content(facts: Facts) -> bool:
     """Whether anything touched the month (a month with no outage needs no stored row)."""
-    return bool(
-        document["unavailable_periods"]
-        or document["ignored_periods"]
-        or document["excluded_periods"]
-        or document["open_outages"]
-        or document["retracted_outages"]
-    )
+    return bool(facts["u"] or facts["i"] or facts["x"] or facts["o"] or facts["rt"])
 
 
-def stored_form(document: Document) -> str:
-    """The JSON kept in the read-model table: the document, evidence as positions only."""
-    compact = dict(document, evidence=[ref.position for ref in document["evidence"]])
-    compact["as_of"] = compact["as_of_position"] = None
+def stored_form(facts: Facts) -> str:
+    """The JSON kept in the read-model table: the compact facts, evidence as positions only."""
+    compact = dict(facts, e=[ref.position for ref in facts["e"]], ao=None, ap=None)
     return orjson.dumps(compact).decode()
 
 
 def from_stored_form(text: str, refs: Callable[[list[int]], dict[int, EventRef]]) -> Document:
-    """A stored document with its evidence positions looked up again (`refs` reads the log)."""
-    document: Document = orjson.loads(text)
-    found = refs(document["evidence"])
-    document["evidence"] = [found[position] for position in document["evidence"]]
-    return document
+    """The document of stored facts, evidence positions looked up again (`refs` reads the log)."""
+    facts: Facts = orjson.loads(text)
+    found = refs(facts["e"])
+    facts["e"] = [found[position] for position in facts["e"]]
+    return document(facts)
 
 
 def instant_text(value: datetime) -> str:
@@ -643,25 +691,6 @@ def _text(seconds: int) -> str:
 
 def _span(start: int, end: int) -> Document:
     return {"start": _text(start), "end": _text(end), "seconds": end - start}
-
-
-def _unavailable(piece: Piece) -> Document:
-    continuous_start, continuous_end = piece.continuous
-    return {
-        **_span(piece.start, piece.end),
-        "outage_ids": list(piece.outage_ids),
-        "continuous_start": _text(continuous_start),
-        "continuous_end": _text(continuous_end),
-        "continuous_seconds": continuous_end - continuous_start,
-    }
-
-
-def _excluded(piece: Piece, maintenance: dict[str, MaintenanceRecord]) -> Document:
-    return {
-        **_span(piece.start, piece.end),
-        "outage_ids": list(piece.outage_ids),
-        "maintenance": [_maintenance_ref(maintenance[m]) for m in piece.maintenance_ids],
-    }
 
 
 def _maintenance_ref(record: MaintenanceRecord) -> Document:
@@ -685,13 +714,14 @@ def _evidence(
     """Rule `evidence`: the signing, the governing version, a termination if there is one, every
     event of every outage touching the period (counted, ignored, excluded or retracted), and every
     event of the maintenance windows that excluded time."""
-    refs = {contract.versions[0].ref, version.ref}
+    found = [contract.versions[0].ref, version.ref]
     if contract.termination_ref is not None:
-        refs.add(contract.termination_ref)
+        found.append(contract.termination_ref)
     for outage in touching:
-        refs.update(outage.refs)
+        found += outage.refs
     used = {m for piece in figures.excluded for m in piece.maintenance_ids}
     for window in history.maintenance:
         if window.maintenance_id in used:
-            refs.update(window.refs)
-    return sorted(refs, key=lambda ref: ref.position)
+            found += window.refs
+    by_position = {ref.position: ref for ref in found}  # an event cited twice is listed once
+    return [by_position[position] for position in sorted(by_position)]

@@ -16,6 +16,7 @@ from typing import Any
 from ledger.domain import TICKET_STEP_ORDER, TermsVersion
 from ledger.records import StoredFact
 from ledger.terms import ContractTerms
+from ledger.timevalues import floor_to_second
 
 __all__ = [
     "AccountHistory",
@@ -111,6 +112,16 @@ class OutageRecord:
     ended_at: datetime | None
     retracted: bool
     refs: list[EventRef]
+    start_s: int = field(init=False)  # the times in whole seconds, kept beside them
+    end_s: int | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.set_times(self.started_at, self.ended_at)
+
+    def set_times(self, started_at: datetime, ended_at: datetime | None) -> None:
+        self.started_at, self.ended_at = started_at, ended_at
+        self.start_s = floor_to_second(started_at)
+        self.end_s = None if ended_at is None else floor_to_second(ended_at)
 
     def applies_to(self, account_id: str) -> bool:
         return self.accounts is None or account_id in self.accounts
@@ -297,13 +308,13 @@ def _outage(history: History, row: StoredFact, data: dict[str, Any]) -> OutageRe
 
 
 def _outage_ended(history: History, row: StoredFact, data: dict[str, Any]) -> None:
-    _outage(history, row, data).ended_at = _known(data["at"])
+    outage = _outage(history, row, data)
+    outage.set_times(outage.started_at, _known(data["at"]))
 
 
 def _outage_corrected(history: History, row: StoredFact, data: dict[str, Any]) -> None:
     outage = _outage(history, row, data)
-    outage.started_at = _known(data["started_at"])
-    outage.ended_at = _instant(data["ended_at"])
+    outage.set_times(_known(data["started_at"]), _instant(data["ended_at"]))
 
 
 def _outage_retracted(history: History, row: StoredFact, data: dict[str, Any]) -> None:

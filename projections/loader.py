@@ -8,7 +8,6 @@ the window, and only their events are read (index-bound, not log-bound).
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
 
 from ledger.domain import contract_id, ticket_id
 from ledger.errors import NotFound
@@ -17,7 +16,14 @@ from ledger.timevalues import floor_to_second
 from projections.history import AccountHistory, History, fold_history
 from projections.intervals import merge
 
-__all__ = ["load_account_history", "load_contract", "load_ticket"]
+__all__ = [
+    "load_account_history",
+    "load_contract",
+    "load_histories",
+    "load_ticket",
+    "load_tickets",
+    "tickets_opened",
+]
 
 _INTERVAL_KINDS = ["outage", "maintenance"]
 
@@ -64,20 +70,20 @@ def load_histories(
     The window grows while a continuous outage reaches past it: an outage ending exactly when the
     next begins is one period, and its length decides whether either counts.
     """
-    history = fold_history(reader.rows_for([contract_id(a) for a in accounts], upto))
     keys = [*accounts, ALL_ACCOUNTS]
-    loaded: set[UUID] = set()
+    found = reader.scoped_entities(keys, _INTERVAL_KINDS, start, end, upto)
+    contracts = [contract_id(a) for a in accounts]
+    history = fold_history(reader.rows_for([*contracts, *found], upto))
+    loaded = set(found)
     low, high = start, end
-    while True:
-        found = reader.scoped_entities(keys, _INTERVAL_KINDS, low, high, upto)
-        new = [entity for entity in found if entity not in loaded]
+    while (wider := _chained_extent(history, low, high, query_time)) != (low, high):
+        low, high = wider
+        new = [e for e in reader.scoped_entities(keys, _INTERVAL_KINDS, low, high, upto)
+               if e not in loaded]  # fmt: skip
         if new:
             fold_history(reader.rows_for(new, upto), history)
             loaded.update(new)
-        wider = _chained_extent(history, low, high, query_time)
-        if not new and wider == (low, high):
-            return history.by_account()
-        low, high = wider
+    return history.by_account()
 
 
 def _chained_extent(
@@ -86,8 +92,9 @@ def _chained_extent(
     """The window widened to every continuous run of outages that touches it."""
     lower, upper = floor_to_second(low), floor_to_second(high)
     for account in history.by_account().values():
+        until = floor_to_second(query_time)
         spans = [
-            (floor_to_second(o.started_at), floor_to_second(o.ended_at or query_time))
+            (o.start_s, until if o.end_s is None else o.end_s)
             for o in account.outages
             if not o.retracted
         ]
@@ -104,9 +111,25 @@ def _chained_extent(
 
 def load_ticket(reader: LedgerReader, ticket: str, upto: int) -> History:
     """A history holding the ticket and its account's contract."""
-    rows = reader.rows_for([ticket_id(ticket)], upto)
-    if not rows:
+    history = load_tickets(reader, [ticket], upto)
+    if ticket not in history.tickets:
         raise NotFound(f"unknown ticket {ticket!r}")
-    history = fold_history(rows)
-    account = history.tickets[ticket].account_id
-    return fold_history(reader.rows_for([contract_id(account)], upto), history)
+    return history
+
+
+def load_tickets(reader: LedgerReader, tickets: list[str], upto: int) -> History:
+    """A history holding these tickets (those known by `upto`) and their accounts' contracts."""
+    history = fold_history(reader.rows_for([ticket_id(t) for t in tickets], upto))
+    accounts = sorted({ticket.account_id for ticket in history.tickets.values()})
+    return fold_history(reader.rows_for([contract_id(a) for a in accounts], upto), history)
+
+
+def tickets_opened(
+    reader: LedgerReader, account_id: str, start: datetime, end: datetime, upto: int
+) -> History:
+    """A history holding the account's contract and the tickets it opened in [start, end]."""
+    found = reader.scoped_entities([account_id], ["ticket"], start, end, upto)
+    history = fold_history(reader.rows_for([contract_id(account_id), *found], upto))
+    if account_id not in history.contracts:
+        raise NotFound(f"unknown account {account_id!r}")
+    return history

@@ -3,15 +3,16 @@
 A full rebuild folds the whole log into one in-memory history, then computes a document for every
 account-month. The second part is independent per account, so it is split across forked worker
 processes that share the folded history copy-on-write and send back only their finished rows.
-Forking is used only where it is safe: a POSIX system, more than one core, and no other thread in
-the process (a forked child would inherit locks held by other threads).
+A forked child of a process with other threads (e.g. a database pool's) inherits their locks in
+whatever state they were. The children here only compute documents from data already in memory,
+write them to their pipe and `_exit`: they take no lock, open no connection and run no cleanup.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
-import threading
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -38,12 +39,15 @@ def map_in_processes(
 
 
 def _can_fork() -> bool:
-    return hasattr(os, "fork") and threading.active_count() == 1
+    return hasattr(os, "fork")
 
 
 def _fork(work: Callable[[Sequence[Item]], list[Result]], part: Sequence[Item]) -> tuple[int, int]:
     reader, writer = os.pipe()
-    pid = os.fork()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about forking with threads alive; see the module docstring.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:  # the child: compute, send, and leave without running any cleanup of the parent
         os.close(reader)
         status = 0

@@ -20,15 +20,30 @@ from ledger.timevalues import Month, contract_zone, utc_now
 from projections.availability import (
     AvailabilityReport,
     BreachList,
-    Document,
+    Facts,
     availability_report,
     breach_list,
     from_stored_form,
-    monthly_documents,
+    monthly_facts,
 )
-from projections.history import EventRef, event_ref
-from projections.loader import load_account_history, load_histories
+from projections.history import EventRef, History, event_ref
+from projections.loader import (
+    load_account_history,
+    load_histories,
+    load_ticket,
+    tickets_opened,
+)
 from projections.runner import ReadModelRunner
+from projections.tickets import (
+    AtRisk,
+    AtRiskList,
+    TicketLine,
+    TicketMonth,
+    TicketReport,
+    report_for_ticket,
+    ticket_line,
+    ticket_month,
+)
 
 __all__ = ["KnownBy", "Reports"]
 
@@ -119,12 +134,12 @@ class Reports:
                 for account, row in rows.items()
                 if not row.met and account not in recompute
             ]
-            documents = stored + self._month_documents(sorted(recompute), month, known)
+            months = stored + self._month_facts(sorted(recompute), month, known)
         else:
             accounts = self.ledger.reader.account_ids(known.upto)
-            documents = self._month_documents(accounts, month, known)
+            months = self._month_facts(accounts, month, known)
         return breach_list(
-            documents,
+            months,
             month,
             query_time=known.query_time,
             as_of=known.as_of,
@@ -140,7 +155,7 @@ class Reports:
     def _event_refs(self, positions: list[int]) -> dict[int, EventRef]:
         return {row.position: event_ref(row) for row in self.ledger.reader.rows_at(positions)}
 
-    def _month_documents(self, accounts: list[str], month: Month, known: KnownBy) -> list[Document]:
+    def _month_facts(self, accounts: list[str], month: Month, known: KnownBy) -> list[Facts]:
         if not accounts:
             return []
         start, end = month.bounds(contract_zone("UTC"))
@@ -152,14 +167,96 @@ class Reports:
             upto=known.upto,
             query_time=known.query_time,
         )
-        documents: list[Document] = []
+        months: list[Facts] = []
         for history in histories.values():
-            found = monthly_documents(
+            found = monthly_facts(
                 history,
                 [month],
                 query_time=known.query_time,
                 as_of=known.as_of,
                 as_of_position=known.upto,
             )
-            documents += found.values()
-        return documents
+            months += found.values()
+        return months
+
+    # --- support tickets ------------------------------------------------------------------
+
+    def ticket(self, ticket_id: str, as_of: datetime | None = None) -> TicketReport:
+        """A ticket's SLA clock (see projections.tickets)."""
+        if as_of is None:
+            self._current_tables()
+        known = self.known_by(as_of)
+        if as_of is None:
+            row = self.runner.view.ticket_row(ticket_id)
+            if row is not None and not row.live:
+                stored = TicketReport.model_validate_json(row.report)
+                return stored.model_copy(
+                    update={"query_time": known.query_time, "as_of_position": known.upto}
+                )
+        history = load_ticket(self.ledger.reader, ticket_id, known.upto)
+        return report_for_ticket(
+            history, ticket_id, known.query_time, as_of=known.as_of, as_of_position=known.upto
+        )
+
+    def tickets(self, account_id: str, month: Month, as_of: datetime | None = None) -> TicketMonth:
+        """The tickets an account opened in a month, counted by priority and state."""
+        if as_of is None:
+            self._current_tables()
+        known = self.known_by(as_of)
+        start, end = month.bounds(contract_zone("UTC"))
+        history = tickets_opened(
+            self.ledger.reader, account_id, start - _WIDEST_OFFSET, end + _WIDEST_OFFSET,
+            known.upto,
+        )  # fmt: skip
+        zone_name = history.contracts[account_id].timezone
+        zone = contract_zone(zone_name)
+        names = [
+            name
+            for name, ticket in history.tickets.items()
+            if Month.containing(ticket.opened_at, zone) == month
+        ]
+        if as_of is None:
+            lines = self._current_ticket_lines(history, names, known)
+        else:
+            lines = [
+                ticket_line(report_for_ticket(history, name, known.query_time)) for name in names
+            ]
+        return ticket_month(
+            account_id, str(month), zone_name, lines, query_time=known.query_time,
+            as_of=known.as_of, as_of_position=known.upto,
+        )  # fmt: skip
+
+    def _current_ticket_lines(
+        self, history: History, names: list[str], known: KnownBy
+    ) -> list[TicketLine]:
+        lines = []
+        for name in names:
+            row = self.runner.view.ticket_row(name)
+            if row is not None and not row.live:
+                lines.append(ticket_line(TicketReport.model_validate_json(row.report)))
+            else:
+                lines.append(ticket_line(report_for_ticket(history, name, known.query_time)))
+        return lines
+
+    def at_risk(self, within_seconds: int) -> AtRiskList:
+        """Open tickets whose running clock reaches its target within the window, soonest first."""
+        self._current_tables()
+        now = self.clock()
+        rows = self.runner.view.running_tickets(now + timedelta(seconds=within_seconds))
+        soon = [row for row in rows if row.due_at is not None and row.due_at > now]
+        return AtRiskList(
+            query_time=now,
+            within_seconds=within_seconds,
+            tickets=[
+                AtRisk(
+                    ticket_id=row.ticket_id,
+                    account_id=row.account_id,
+                    priority=row.priority,
+                    due_at=row.due_at,
+                    seconds_left=int((row.due_at - now).total_seconds()),
+                )
+                for row in soon
+                if row.due_at is not None
+            ],
+            overdue=[row.ticket_id for row in rows if row.due_at is not None and row.due_at <= now],
+        )

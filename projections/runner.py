@@ -33,29 +33,36 @@ from ledger.timevalues import (
     months_touching,
     months_touching_seconds,
 )
-from projections.availability import Document, has_content, monthly_documents, stored_form
+from projections.availability import Facts, has_content, monthly_facts, stored_form
 from projections.history import AccountHistory, History, fold_history
-from projections.loader import load_histories
+from projections.loader import load_histories, load_tickets
 from projections.parallel import map_in_processes
-from projections.views import AvailabilityRow, PageWrite, ReadModels, open_read_models
+from projections.tickets import TicketReport, report_for_ticket
+from projections.views import AvailabilityRow, PageWrite, ReadModels, TicketRow, open_read_models
 
-__all__ = ["ReadModelProjection", "ReadModelRunner", "RebuildResult", "availability_row"]
+__all__ = [
+    "ReadModelProjection",
+    "ReadModelRunner",
+    "RebuildResult",
+    "availability_row",
+    "ticket_row",
+]
 
 _PAGE = 500
 _REBUILD_PAGE = 20_000
 
 
-def availability_row(document: Document, position: int) -> AvailabilityRow:
+def availability_row(facts: Facts, position: int) -> AvailabilityRow:
     return AvailabilityRow(
-        account_id=document["account_id"],
-        month=document["month"],
-        met=document["met"],
-        availability_percent=document["availability_percent"],
-        unavailable_seconds=document["unavailable_seconds"],
-        period_seconds=document["period_seconds"],
-        has_open=bool(document["open_outages"]),
+        account_id=facts["a"],
+        month=facts["m"],
+        met=facts["ok"],
+        availability_percent=facts["p"],
+        unavailable_seconds=facts["f"][0],
+        period_seconds=facts["pb"][2],
+        has_open=bool(facts["o"]),
         position=position,
-        report=stored_form(document),
+        report=stored_form(facts),
     )
 
 
@@ -86,7 +93,8 @@ class ReadModelProjection(Projection[ReadModels]):
         self._forget_changed_contracts(rows)
         dirty = self._dirty_months(rows, position, query_time)
         written, removed = self._recompute(dirty, position, query_time)
-        self.view.write_page(PageWrite(written, removed), position)
+        tickets = self._ticket_rows(self._dirty_tickets(rows), position, query_time)
+        self.view.write_page(PageWrite(written, removed, tickets), position)
 
     # --- which account-months a page can change ----------------------------------------------
 
@@ -96,11 +104,22 @@ class ReadModelProjection(Projection[ReadModels]):
                 self._accounts.pop(self._account_of_contract(row), None)
 
     def _account_of_contract(self, row: LogRow) -> str:
-        data = row.data()
-        if "account_id" in data:
-            return str(data["account_id"])
-        accounts = self.ledger.reader.entity_intervals([row.originator_id], row.position)
-        return accounts[0][1]
+        return str(row.data()["account_id"])
+
+    def _dirty_tickets(self, rows: list[LogRow]) -> list[str]:
+        """Tickets with events in the page, and every ticket of an account whose terms changed
+        (an amendment may apply retroactively to tickets already open)."""
+        dirty = {str(row.data()["ticket_id"]) for row in rows if row.type.startswith("ticket.")}
+        for row in rows:
+            if row.type.startswith("contract."):
+                dirty.update(self.view.ticket_ids(self._account_of_contract(row)))
+        return sorted(dirty)
+
+    def _ticket_rows(self, tickets: list[str], upto: int, query_time: datetime) -> list[TicketRow]:
+        if not tickets:
+            return []
+        history = load_tickets(self.ledger.reader, tickets, upto)
+        return _rows_of_tickets(history, list(history.tickets), upto, query_time)
 
     def _account(self, account_id: str, upto: int) -> _Account | None:
         known = self._accounts.get(account_id)
@@ -190,7 +209,7 @@ def _account_rows(
 ) -> tuple[list[AvailabilityRow], list[tuple[str, str]]]:
     reports = {}
     if history is not None and history.contract is not None:
-        reports = monthly_documents(history, sorted(months), query_time=query_time)
+        reports = monthly_facts(history, sorted(months), query_time=query_time)
     rows, removed = [], []
     for month in sorted(months):
         report = reports.get(month)
@@ -205,6 +224,7 @@ def _account_rows(
 class RebuildResult:
     events: int
     availability_rows: int
+    ticket_rows: int
     seconds: float
 
 
@@ -251,12 +271,45 @@ class ReadModelRunner:
         head, recorded = self.ledger.reader.head()
         if head == 0 or recorded is None:
             self.view.reset()
-            return RebuildResult(0, 0, time.perf_counter() - started)
+            return RebuildResult(0, 0, 0, time.perf_counter() - started)
         with _collector_paused():
             history = fold_history(self.ledger.reader.scan_log(head))
             written = _all_availability_rows(history, head, recorded)
-        self.view.replace_all(PageWrite(written), head)
-        return RebuildResult(head, len(written), time.perf_counter() - started)
+            tickets = map_in_processes(
+                lambda part: _rows_of_tickets(history, part, head, recorded), list(history.tickets)
+            )
+        self.view.replace_all(PageWrite(written, (), tickets), head)
+        return RebuildResult(head, len(written), len(tickets), time.perf_counter() - started)
+
+
+def ticket_row(report: TicketReport, zone_name: str, position: int) -> TicketRow:
+    """A ticket's row: its report, and what listings filter and sort on."""
+    return TicketRow(
+        ticket_id=report.ticket_id,
+        account_id=report.account_id,
+        opened_month=str(Month.containing(report.opened_at, contract_zone(zone_name))),
+        priority=report.priority,
+        state=report.state,
+        # Until it is resolved, a ticket's report changes with time alone (its clock runs, or its
+        # pause grows): such rows are recomputed when read.
+        live=report.lifecycle != "resolved",
+        due_at=report.due_at,
+        breached_at=report.breached_at,
+        position=position,
+        report=report.model_dump_json(),
+    )
+
+
+def _rows_of_tickets(
+    history: History, tickets: Sequence[str], position: int, query_time: datetime
+) -> list[TicketRow]:
+    rows = []
+    for name in tickets:
+        report = report_for_ticket(history, name, query_time)
+        contract = history.contracts.get(report.account_id)
+        zone = contract.timezone if contract is not None else "UTC"
+        rows.append(ticket_row(report, zone, position))
+    return rows
 
 
 @contextlib.contextmanager
@@ -293,8 +346,8 @@ def _rows_of(
         until = floor_to_second(query_time)
         months: set[Month] = set()
         for outage in account.outages:
-            end = floor_to_second(outage.ended_at) if outage.ended_at else until
-            months.update(months_touching_seconds(floor_to_second(outage.started_at), end, zone))
-        documents = monthly_documents(account, sorted(months), query_time=query_time)
-        rows += [availability_row(d, position) for d in documents.values() if has_content(d)]
+            end = until if outage.end_s is None else outage.end_s
+            months.update(months_touching_seconds(outage.start_s, end, zone))
+        found = monthly_facts(account, sorted(months), query_time=query_time)
+        rows += [availability_row(f, position) for f in found.values() if has_content(f)]
     return rows

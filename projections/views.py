@@ -44,7 +44,7 @@ class TicketRow:
     opened_month: str
     priority: str
     state: str
-    clock_running: bool
+    live: bool
     due_at: datetime | None
     breached_at: datetime | None
     position: int
@@ -65,7 +65,7 @@ _AVAILABILITY_COLUMNS = (
     "has_open, position, report"
 )
 _TICKET_COLUMNS = (
-    "ticket_id, account_id, opened_month, priority, state, clock_running, due_at, breached_at, "
+    "ticket_id, account_id, opened_month, priority, state, live, due_at, breached_at, "
     "position, report"
 )
 
@@ -131,11 +131,11 @@ class SQLiteReadModels(SQLiteTrackingRecorder, ReadModels):
             "CREATE INDEX IF NOT EXISTS rm_availability_by_month ON rm_availability (month, met)",
             "CREATE TABLE IF NOT EXISTS rm_tickets (ticket_id TEXT PRIMARY KEY, "
             "account_id TEXT NOT NULL, opened_month TEXT NOT NULL, priority TEXT NOT NULL, "
-            "state TEXT NOT NULL, clock_running INTEGER NOT NULL, due_at INTEGER, "
+            "state TEXT NOT NULL, live INTEGER NOT NULL, due_at INTEGER, "
             "breached_at INTEGER, position INTEGER NOT NULL, report TEXT NOT NULL)",
             "CREATE INDEX IF NOT EXISTS rm_tickets_by_account ON rm_tickets "
             "(account_id, opened_month)",
-            "CREATE INDEX IF NOT EXISTS rm_tickets_by_due ON rm_tickets (clock_running, due_at)",
+            "CREATE INDEX IF NOT EXISTS rm_tickets_by_due ON rm_tickets (live, due_at)",
         ]
 
     def tracked_position(self) -> int:
@@ -227,7 +227,7 @@ class SQLiteReadModels(SQLiteTrackingRecorder, ReadModels):
 
     def running_tickets(self, due_before: datetime) -> list[TicketRow]:
         rows = self._select(
-            f"SELECT {_TICKET_COLUMNS} FROM rm_tickets WHERE clock_running = 1 AND due_at <= ? "
+            f"SELECT {_TICKET_COLUMNS} FROM rm_tickets WHERE live = 1 AND due_at <= ? "
             "ORDER BY due_at",
             (_micros(due_before),),
         )
@@ -259,7 +259,7 @@ class PostgresReadModels(PostgresTrackingRecorder, ReadModels):
             self._composed(
                 "CREATE TABLE IF NOT EXISTS {schema}.{tickets} (ticket_id text PRIMARY KEY, "
                 "account_id text NOT NULL, opened_month text NOT NULL, priority text NOT NULL, "
-                "state text NOT NULL, clock_running boolean NOT NULL, due_at timestamptz, "
+                "state text NOT NULL, live boolean NOT NULL, due_at timestamptz, "
                 "breached_at timestamptz, position bigint NOT NULL, report text NOT NULL)"
             ),
             self._composed(
@@ -268,7 +268,7 @@ class PostgresReadModels(PostgresTrackingRecorder, ReadModels):
             ),
             self._composed(
                 "CREATE INDEX IF NOT EXISTS slaledger_rm_tickets_by_due "
-                "ON {schema}.{tickets} (clock_running, due_at)"
+                "ON {schema}.{tickets} (live, due_at)"
             ),
         ]
 
@@ -404,7 +404,7 @@ class PostgresReadModels(PostgresTrackingRecorder, ReadModels):
         rows = self._select(
             self._sql(
                 f"SELECT {_TICKET_COLUMNS} FROM {{schema}}.{{tickets}} "
-                "WHERE clock_running AND due_at <= %s ORDER BY due_at"
+                "WHERE live AND due_at <= %s ORDER BY due_at"
             ),
             (due_before,),
         )
@@ -447,7 +447,7 @@ def _ticket_params(row: TicketRow, instant: Any) -> tuple[Any, ...]:
         row.opened_month,
         row.priority,
         row.state,
-        row.clock_running,
+        row.live,
         instant(row.due_at),
         instant(row.breached_at),
         row.position,

@@ -6,7 +6,15 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.factories import Fact, corrected, maintenance, outage_ended, outage_started, retracted, signed
+from tests.factories import (
+    Fact,
+    corrected,
+    maintenance,
+    outage_ended,
+    outage_started,
+    retracted,
+    signed,
+)
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -23,11 +31,15 @@ def random_batches(seed: int, batches: int = 4, per_batch: int = 12) -> list[lis
     accounts = [f"acct-{n}" for n in range(rng.randint(2, 4))]
     zone_of = {account: rng.choice(zones) for account in accounts}
     first: list[Fact] = [
-        signed(a, effective_from=_iso(START + timedelta(days=rng.choice([0, 0, 20]))),
-               template="lifesize-extreme", timezone=zone_of[a],
-               availability={"threshold": rng.choice(["after_exclusions", "before_exclusions"])})
+        signed(
+            a,
+            effective_from=_iso(START + timedelta(days=rng.choice([0, 0, 20]))),
+            template="lifesize-extreme",
+            timezone=zone_of[a],
+            availability={"threshold": rng.choice(["after_exclusions", "before_exclusions"])},
+        )
         for a in accounts
-    ]  # fmt: skip
+    ]
     open_outages: dict[str, datetime] = {}
     closed: list[str] = []
     serial = 0
@@ -61,19 +73,32 @@ def _random_fact(
         facts = [outage_started(name, _iso(at), scope)]
         if not stays_open:
             minutes = rng.choice([2, 4, 5, 6, 15, 45, 200])
-            facts.append(outage_ended(name, _iso(at + timedelta(minutes=minutes, seconds=rng.choice([0, -1])))))
+            facts.append(
+                outage_ended(
+                    name, _iso(at + timedelta(minutes=minutes, seconds=rng.choice([0, -1])))
+                )
+            )
             closed.append(name)
         else:
             open_outages[name] = at
         if rng.random() < 0.2:  # a second report of the same outage, touching or overlapping
             twin = f"o-{serial}-twin"
-            facts.append(outage_started(twin, _iso(at + timedelta(minutes=rng.choice([0, 3, 5]))), scope))
+            facts.append(
+                outage_started(twin, _iso(at + timedelta(minutes=rng.choice([0, 3, 5]))), scope)
+            )
             facts.append(outage_ended(twin, _iso(at + timedelta(minutes=rng.choice([6, 9])))))
         return facts
     if roll < 0.6:
         kind = rng.choice(["scheduled", "emergency", "customer_requested"])
-        return [maintenance(f"m-{serial}", _iso(at), _iso(at + timedelta(minutes=rng.choice([5, 10, 60]))),
-                            kind=kind, accounts=scope)]  # fmt: skip
+        return [
+            maintenance(
+                f"m-{serial}",
+                _iso(at),
+                _iso(at + timedelta(minutes=rng.choice([5, 10, 60]))),
+                kind=kind,
+                accounts=scope,
+            )
+        ]
     if roll < 0.72 and open_outages:
         name, began = open_outages.popitem()
         closed.append(name)
@@ -89,9 +114,16 @@ def _random_fact(
         {
             "type": "contract.amended",
             "account_id": account,
-            "effective_from": _iso(datetime(2026, rng.randint(2, 5), rng.choice([1, 15]), tzinfo=UTC)),
-            "terms": {"template": "lifesize-extreme", "timezone": zone_of[account],
-                      "availability": {"target_percent": rng.choice(["99.9", "99.5"]),
-                                       "min_outage_seconds": rng.choice([60, 300])}},
+            "effective_from": _iso(
+                datetime(2026, rng.randint(2, 5), rng.choice([1, 15]), tzinfo=UTC)
+            ),
+            "terms": {
+                "template": "lifesize-extreme",
+                "timezone": zone_of[account],
+                "availability": {
+                    "target_percent": rng.choice(["99.9", "99.5"]),
+                    "min_outage_seconds": rng.choice([60, 300]),
+                },
+            },
         }
-    ]  # fmt: skip
+    ]

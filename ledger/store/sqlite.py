@@ -176,12 +176,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
 
     def position_at(self, instant: datetime) -> int:
         with self.datastore.transaction(commit=False) as c:
+            # Recorded times never decrease along positions: the newest entry in the index at or
+            # before the instant is the answer (MAX(rowid) would scan every earlier entry).
             c.execute(
-                f"SELECT MAX(rowid) FROM {self.events_table_name} WHERE recorded_at <= ?",
+                f"SELECT rowid FROM {self.events_table_name} WHERE recorded_at <= ? "
+                "ORDER BY recorded_at DESC, rowid DESC LIMIT 1",
                 (_micros(instant),),
             )
             row = c.fetchone()
-        return int(row[0] or 0)
+        return int(row[0]) if row else 0
 
     def recorded_at_of(self, position: int) -> datetime | None:
         with self.datastore.transaction(commit=False) as c:
