@@ -45,7 +45,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
+# Piped output keeps whole lines: tables are not squeezed to a default 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 220)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -380,6 +381,88 @@ def at_risk(
         print_json(found)
         return
     show.at_risk(out, found)
+
+
+# --- credits, renewals and comparisons ------------------------------------------------------
+
+
+@app.command("credits")
+def credits(
+    account: Annotated[str, typer.Option("--account", help="The account.")],
+    term: Annotated[int | None, typer.Option("--term", help="Term number (1 = first).")] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="The term containing this instant.")
+    ] = None,
+    as_of: AsOfOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """The credit statement of a term (the current one by default: "if we renewed today")."""
+    if term is not None and at is not None:
+        _fail(2, "give --term or --at, not both")
+    when, known_by = instant_option(at, "--at"), instant_option(as_of, "--as-of")
+    with reports() as service:
+        statement = service.credits(account, term=term, at=when, as_of=known_by)
+    if json_output:
+        print_json(statement)
+        return
+    show.statement(out, statement)
+
+
+@app.command("adjustments")
+def adjustments(as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
+    """Renewed terms whose credit owed now differs from what the renewal applied, and why."""
+    known_by = instant_option(as_of, "--as-of")
+    with reports() as service:
+        found = service.adjustments(known_by)
+    if json_output:
+        print_json(found)
+        return
+    show.adjustments(out, found)
+
+
+@app.command("replay")
+def replay(
+    terms: Annotated[Path, typer.Option("--terms", help="JSON file of the proposed terms.")],
+    first: Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")],
+    last: Annotated[str, typer.Option("--to", help="Last month, YYYY-MM.")],
+    account: Annotated[str | None, typer.Option("--account", help="The account.")] = None,
+    all_accounts: Annotated[bool, typer.Option("--all-accounts", help="Every account.")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """What-if: the period under proposed terms beside the actual ones (appends nothing)."""
+    if (account is None) == (not all_accounts):
+        _fail(2, "give --account A or --all-accounts")
+    try:
+        proposed = json.loads(_read(terms))
+    except json.JSONDecodeError as error:
+        _fail(2, f"{terms}: not valid JSON: {error}")
+    if not isinstance(proposed, dict):
+        _fail(2, f"{terms}: the terms must be one JSON object")
+    with reports() as service:
+        found = service.replay(proposed, _month(first), _month(last), account)
+    if json_output:
+        print_json(found)
+        return
+    show.replay(out, found)
+
+
+@app.command("diff")
+def diff(
+    account: Annotated[str, typer.Option("--account", help="The account.")],
+    month: Annotated[str, typer.Option("--month", help="Calendar month, YYYY-MM.")],
+    as_of: Annotated[str, typer.Option("--as-of", help="The earlier recorded time.")],
+    vs: Annotated[str, typer.Option("--vs", help="The later recorded time.")],
+    json_output: JsonOption = False,
+) -> None:
+    """An account-month as known at two recorded times, and the events that changed it."""
+    earlier, later = instant_option(as_of, "--as-of"), instant_option(vs, "--vs")
+    assert earlier is not None and later is not None
+    with reports() as service:
+        found = service.diff(account, _month(month), earlier, later)
+    if json_output:
+        print_json(found)
+        return
+    show.diff(out, found)
 
 
 @app.command("rebuild")

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from ledger.timevalues import format_instant
 from projections.availability import AvailabilityReport, BreachList
+from projections.credits import AdjustmentList, CreditStatement, Diff, MonthOutcome, Replay
 from projections.history import EventRef
 from projections.tickets import AtRiskList, TicketMonth, TicketReport
 
@@ -150,9 +151,14 @@ def tickets(console: Console, month: TicketMonth) -> None:
         table.add_column(column)
     for count in month.by_priority:
         table.add_row(
-            count.priority, str(count.opened), str(count.met), str(count.breached),
-            str(count.open), str(count.paused), str(count.no_target),
-        )  # fmt: skip
+            count.priority,
+            str(count.opened),
+            str(count.met),
+            str(count.breached),
+            str(count.open),
+            str(count.paused),
+            str(count.no_target),
+        )
     console.print(table)
     for line in month.tickets:
         console.print(
@@ -178,3 +184,116 @@ def at_risk(console: Console, found: AtRiskList) -> None:
         console.print("  none")
     if found.overdue:
         console.print(f"already past their target and still open: {', '.join(found.overdue)}")
+
+
+def statement(console: Console, found: CreditStatement) -> None:
+    console.print(
+        f"[bold]{found.account_id}[/] term {found.term}: {_t(found.term_start)} to "
+        f"{_t(found.term_end)} ({found.status}), credits in {found.currency}"
+    )
+    table = Table(box=None)
+    for column in (
+        "month",
+        "part",
+        "availability %",
+        "met",
+        "tier %",
+        "tickets",
+        "ticket %",
+        "cap %",
+        "credit %",
+        "fee",
+        "credit",
+    ):
+        table.add_column(column)
+    for m in found.months:
+        part = "whole" if m.seconds == m.month_seconds else f"{m.seconds / m.month_seconds:.0%}"
+        if m.in_progress:
+            part += " (so far)"
+        table.add_row(
+            m.month,
+            part,
+            m.availability_percent or "-",
+            "-" if m.met is None else str(m.met),
+            m.tier_credit_percent,
+            ", ".join(t.ticket_id for t in m.ticket_breaches) or "-",
+            m.ticket_credit_percent,
+            m.monthly_cap_percent,
+            m.credit_percent,
+            m.fee,
+            m.amount,
+        )
+    console.print(table)
+    capped = " (term cap applied)" if found.term_capped else ""
+    console.print(
+        f"months total {found.months_total}; term fee {found.term_fee}; term cap "
+        f"{found.term_cap_percent} % = {found.term_cap_amount}"
+    )
+    console.print(f"[bold]credit owed: {found.total} {found.currency}[/]{capped}")
+    if found.renewal is not None:
+        console.print(
+            f"renewal recorded {_t(found.renewal.recorded_at)} ({found.renewal.event_id}): applied "
+            f"{found.renewal.amount} {found.renewal.currency}; difference {found.difference}"
+        )
+    _as_of(console, found.as_of, found.as_of_position, found.query_time)
+
+
+def adjustments(console: Console, found: AdjustmentList) -> None:
+    if not found.adjustments:
+        console.print("no adjustments: every renewed term owes what its renewal applied")
+    for a in found.adjustments:
+        console.print(
+            f"[bold]{a.account_id}[/] term {a.term}: applied {a.applied}, owed at renewal "
+            f"{a.owed_at_renewal}, owed now {a.owed_now} {a.currency}: difference {a.difference}"
+        )
+        for ref in a.changed_by:
+            console.print(
+                f"    changed by {ref.type} {ref.event_id} (position {ref.position}, recorded "
+                f"{_t(ref.recorded_at)})",
+                markup=False,
+            )
+    _as_of(console, found.as_of, found.as_of_position, found.query_time)
+
+
+def _outcome(o: MonthOutcome) -> str:
+    met = "-" if o.met is None else ("met" if o.met else "MISSED")
+    return (
+        f"{o.availability_percent or '-':>8} {met:<6} {o.ticket_breaches:>3} breached "
+        f"{o.credit_percent:>8} % {o.amount:>10}"
+    )
+
+
+def replay(console: Console, found: Replay) -> None:
+    console.print(f"what-if {found.from_month} to {found.to_month}: actual terms | proposed terms")
+    for m in found.months:
+        console.print(
+            f"  {m.account_id:<16} {m.month}  {_outcome(m.old)}  |  {_outcome(m.new)}",
+            markup=False,
+        )
+    for t in found.terms:
+        console.print(
+            f"  {t.account_id:<16} term {t.term}: {t.old_total} -> {t.new_total} {t.currency} "
+            f"({t.difference})",
+            markup=False,
+        )
+    for currency, total in found.totals.items():
+        console.print(
+            f"[bold]total {currency}: {total['old']} -> {total['new']} ({total['difference']})[/]"
+        )
+    console.print(f"[dim]nothing was appended; log at position {found.as_of_position}[/]")
+
+
+def diff(console: Console, found: Diff) -> None:
+    console.print(
+        f"[bold]{found.account_id}[/] {found.month}: as of {_t(found.as_of)} (position "
+        f"{found.as_of_position}) vs {_t(found.vs)} (position {found.vs_position})"
+    )
+    console.print(f"  then  {_outcome(found.old)}", markup=False)
+    console.print(f"  now   {_outcome(found.new)}", markup=False)
+    console.print(f"changed: {', '.join(found.changed) or 'nothing'}")
+    for ref in found.changed_by:
+        console.print(
+            f"    {ref.type} {ref.event_id} (position {ref.position}, recorded "
+            f"{_t(ref.recorded_at)})",
+            markup=False,
+        )

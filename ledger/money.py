@@ -6,9 +6,17 @@ Amounts are kept exact through every step of a calculation and rounded once, at 
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
+from fractions import Fraction
 
-__all__ = ["HUNDRED", "ZERO", "minor_unit_exponent", "percent_text", "round_to_minor_unit"]
+__all__ = [
+    "HUNDRED",
+    "ZERO",
+    "decimal_text",
+    "minor_unit_exponent",
+    "percent_text",
+    "round_to_minor_unit",
+]
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -47,15 +55,27 @@ def minor_unit_exponent(currency: str) -> int:
     return _MINOR_UNITS.get(currency.upper(), 2)
 
 
-def round_to_minor_unit(amount: Decimal, currency: str) -> Decimal:
+def round_to_minor_unit(amount: Decimal | Fraction, currency: str) -> Decimal:
     """Round an exact amount to the currency's minor unit, half up (0.005 EUR -> 0.01 EUR).
 
-    Rule `credit_rounding`: credits are computed exactly and rounded once, at the end of a
-    statement, so no sum of already-rounded parts drifts from the rounded whole. Half up is the
-    invoicing convention both source contracts' vendors use in their home markets.
+    Rule `credit_rounding`: credits are computed exactly (as fractions: a fee pro rata of 17/31
+    of a month has no finite decimal) and rounded once, at the end of a statement, so no sum of
+    already-rounded parts drifts from the rounded whole. Half up is the invoicing convention of
+    both source contracts' vendors.
     """
-    quantum = Decimal(1).scaleb(-minor_unit_exponent(currency))
-    return amount.quantize(quantum, rounding=ROUND_HALF_UP)
+    exponent = minor_unit_exponent(currency)
+    exact = Fraction(amount) * 10**exponent
+    units = (exact.numerator * 2 + exact.denominator) // (exact.denominator * 2)  # half up
+    if exact < 0:
+        units = -((-exact.numerator * 2 + exact.denominator) // (exact.denominator * 2))
+    return Decimal(units).scaleb(-exponent)
+
+
+def decimal_text(value: Fraction, places: int = 6) -> str:
+    """An exact fraction shown with `places` decimals, rounded half up (for display only)."""
+    scaled = value * 10**places
+    units = (abs(scaled.numerator) * 2 + scaled.denominator) // (scaled.denominator * 2)
+    return str(Decimal(units if value >= 0 else -units).scaleb(-places))
 
 
 def percent_text(value: Decimal, places: int = 4) -> str:

@@ -176,6 +176,9 @@ class LedgerReader(Protocol):
 
     def account_ids(self, upto: int) -> list[str]: ...
 
+    def renewal_accounts(self, upto: int) -> list[str]:
+        """Accounts with a `renewal.completed` recorded by `upto`."""
+
     def type_counts(self, upto: int) -> dict[str, int]:
         """How many events of each type are stored up to `upto`."""
 

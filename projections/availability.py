@@ -502,10 +502,12 @@ def monthly_facts(
     as_of: datetime | None = None,
     as_of_position: int | None = None,
     terms: ContractTerms | None = None,
+    until: datetime | None = None,
 ) -> dict[Month, Facts]:
     """The compact facts of several months of one account (see `Facts`); downtime is classified
     once per set of rules. Months in which the account was not subscribed, or had no
-    availability terms, are left out.
+    availability terms, are left out. `until` ends the measured period early (a month still
+    in progress is measured over its elapsed time).
     """
     contract = _contract_of(history)
     zone = contract_zone(contract.timezone)
@@ -518,7 +520,8 @@ def monthly_facts(
         version = governing_version(contract, month)
         rules = (terms or version.version.terms).availability
         month_start, month_end = month.bounds(zone)
-        period = subscribed_period(contract, month_start, month_end)
+        period_end = month_end if until is None else min(month_end, until)
+        period = subscribed_period(contract, month_start, period_end)
         if rules is None or period is None:
             continue
         if id(rules) not in classified:

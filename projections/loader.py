@@ -64,22 +64,28 @@ def load_histories(
     *,
     upto: int,
     query_time: datetime,
+    tickets: bool = False,
 ) -> dict[str, AccountHistory]:
-    """Like `load_account_history`, for many accounts in a few queries (unknown ones left out).
+    """Like `load_account_history`, for many accounts in a few queries (unknown ones left out);
+    with `tickets`, also the tickets opened in the window.
 
     The window grows while a continuous outage reaches past it: an outage ending exactly when the
     next begins is one period, and its length decides whether either counts.
     """
     keys = [*accounts, ALL_ACCOUNTS]
-    found = reader.scoped_entities(keys, _INTERVAL_KINDS, start, end, upto)
+    kinds = [*_INTERVAL_KINDS, "ticket"] if tickets else _INTERVAL_KINDS
+    found = reader.scoped_entities(keys, kinds, start, end, upto)
     contracts = [contract_id(a) for a in accounts]
     history = fold_history(reader.rows_for([*contracts, *found], upto))
     loaded = set(found)
     low, high = start, end
     while (wider := _chained_extent(history, low, high, query_time)) != (low, high):
         low, high = wider
-        new = [e for e in reader.scoped_entities(keys, _INTERVAL_KINDS, low, high, upto)
-               if e not in loaded]  # fmt: skip
+        new = [
+            e
+            for e in reader.scoped_entities(keys, _INTERVAL_KINDS, low, high, upto)
+            if e not in loaded
+        ]
         if new:
             fold_history(reader.rows_for(new, upto), history)
             loaded.update(new)

@@ -11,11 +11,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import orjson
 
 from ledger.application import SlaLedger
+from ledger.errors import InvalidQuery, NotFound
 from ledger.records import ALL_ACCOUNTS
+from ledger.subscription import term_bounds
 from ledger.timevalues import Month, contract_zone, utc_now
 from projections.availability import (
     AvailabilityReport,
@@ -26,9 +29,27 @@ from projections.availability import (
     from_stored_form,
     monthly_facts,
 )
-from projections.history import EventRef, History, event_ref
+from projections.credits import (
+    Adjustment,
+    AdjustmentList,
+    CreditStatement,
+    Diff,
+    MonthComparison,
+    Replay,
+    TermComparison,
+    changed_fields,
+    compare_terms,
+    credit_statement,
+    month_outcome,
+    proposed_terms,
+    term_at,
+    term_credit,
+    totals_by_currency,
+)
+from projections.history import AccountHistory, ContractHistory, EventRef, History, event_ref
 from projections.loader import (
     load_account_history,
+    load_contract,
     load_histories,
     load_ticket,
     tickets_opened,
@@ -205,9 +226,12 @@ class Reports:
         known = self.known_by(as_of)
         start, end = month.bounds(contract_zone("UTC"))
         history = tickets_opened(
-            self.ledger.reader, account_id, start - _WIDEST_OFFSET, end + _WIDEST_OFFSET,
+            self.ledger.reader,
+            account_id,
+            start - _WIDEST_OFFSET,
+            end + _WIDEST_OFFSET,
             known.upto,
-        )  # fmt: skip
+        )
         zone_name = history.contracts[account_id].timezone
         zone = contract_zone(zone_name)
         names = [
@@ -222,9 +246,14 @@ class Reports:
                 ticket_line(report_for_ticket(history, name, known.query_time)) for name in names
             ]
         return ticket_month(
-            account_id, str(month), zone_name, lines, query_time=known.query_time,
-            as_of=known.as_of, as_of_position=known.upto,
-        )  # fmt: skip
+            account_id,
+            str(month),
+            zone_name,
+            lines,
+            query_time=known.query_time,
+            as_of=known.as_of,
+            as_of_position=known.upto,
+        )
 
     def _current_ticket_lines(
         self, history: History, names: list[str], known: KnownBy
@@ -260,3 +289,175 @@ class Reports:
             ],
             overdue=[row.ticket_id for row in rows if row.due_at is not None and row.due_at <= now],
         )
+
+    # --- credits ----------------------------------------------------------------------------
+
+    def _term_history(
+        self, account_id: str, term: int, known: KnownBy
+    ) -> tuple[AccountHistory, int]:
+        contract = load_contract(self.ledger.reader, account_id, known.upto).contracts[account_id]
+        start, end = term_bounds(contract.terms_versions(), term)
+        histories = load_histories(
+            self.ledger.reader,
+            [account_id],
+            start - _WIDEST_OFFSET,
+            min(end, known.query_time) + _WIDEST_OFFSET,
+            upto=known.upto,
+            query_time=known.query_time,
+            tickets=True,
+        )
+        return histories[account_id], term
+
+    def credits(
+        self,
+        account_id: str,
+        *,
+        term: int | None = None,
+        at: datetime | None = None,
+        as_of: datetime | None = None,
+    ) -> CreditStatement:
+        """The credit statement of a term: the term numbered `term`, else the one containing
+        `at`, else the current one ("if we renewed today")."""
+        known = self.known_by(as_of)
+        contract = load_contract(self.ledger.reader, account_id, known.upto).contracts[account_id]
+        number = term if term is not None else term_at(contract, at or known.query_time)
+        history, _ = self._term_history(account_id, number, known)
+        return credit_statement(
+            history,
+            number,
+            query_time=known.query_time,
+            as_of=known.as_of,
+            as_of_position=known.upto,
+        )
+
+    def adjustments(self, as_of: datetime | None = None) -> AdjustmentList:
+        """Renewed terms whose credit owed now differs from what the renewal applied."""
+        known = self.known_by(as_of)
+        found = []
+        for account in self.ledger.reader.renewal_accounts(known.upto):
+            contract = load_contract(self.ledger.reader, account, known.upto).contracts[account]
+            for term, renewal in sorted(contract.renewals.items()):
+                now = term_credit(
+                    self._term_history(account, term, known)[0], term, query_time=known.query_time
+                )
+                if now.total == renewal.amount:
+                    continue
+                then_known = KnownBy(renewal.ref.position, renewal.ref.recorded_at, None)
+                then = term_credit(
+                    self._term_history(account, term, then_known)[0],
+                    term,
+                    query_time=then_known.query_time,
+                )
+                found.append(
+                    Adjustment(
+                        account_id=account,
+                        term=term,
+                        currency=now.currency,
+                        applied=str(renewal.amount),
+                        owed_at_renewal=str(then.total),
+                        owed_now=str(now.total),
+                        difference=str(now.total - renewal.amount),
+                        renewal_event_id=renewal.ref.event_id,
+                        renewal_recorded_at=renewal.ref.recorded_at,
+                        changed_by=[r for r in now.evidence if r.position > renewal.ref.position],
+                    )
+                )
+        return AdjustmentList(
+            query_time=known.query_time,
+            as_of=known.as_of,
+            as_of_position=known.upto,
+            adjustments=found,
+        )
+
+    def replay(
+        self,
+        proposed: dict[str, Any],
+        first: Month,
+        last: Month,
+        account_id: str | None = None,
+    ) -> Replay:
+        """What-if: the months from `first` to `last` under proposed terms beside the actual
+        ones, for one account or every account. Nothing is appended."""
+        if last < first:
+            raise InvalidQuery(f"--to {last} is before --from {first}")
+        known = self.known_by(None)
+        accounts = [account_id] if account_id else self.ledger.reader.account_ids(known.upto)
+        start = first.bounds(contract_zone("UTC"))[0] - _WIDEST_OFFSET
+        end = last.bounds(contract_zone("UTC"))[1] + _WIDEST_OFFSET
+        histories = load_histories(
+            self.ledger.reader,
+            accounts,
+            start,
+            min(end, known.query_time + _WIDEST_OFFSET),
+            upto=known.upto,
+            query_time=known.query_time,
+            tickets=True,
+        )
+        if account_id and account_id not in histories:
+            raise NotFound(f"unknown account {account_id!r}")
+        months: list[MonthComparison] = []
+        terms: list[TermComparison] = []
+        for name in accounts:
+            history = histories.get(name)
+            if history is None or history.contract is None:
+                continue
+            new_terms = proposed_terms(proposed, history.contract)
+            for term in _terms_between(history.contract, first, last, known.query_time):
+                old = term_credit(history, term, query_time=known.query_time, months=(first, last))
+                new = term_credit(
+                    history,
+                    term,
+                    query_time=known.query_time,
+                    months=(first, last),
+                    terms=new_terms,
+                )
+                by_month, total = compare_terms(name, old, new)
+                months += by_month
+                terms.append(total)
+        return Replay(
+            accounts=accounts,
+            from_month=str(first),
+            to_month=str(last),
+            months=months,
+            terms=terms,
+            totals=totals_by_currency(terms),
+            query_time=known.query_time,
+            as_of_position=known.upto,
+        )
+
+    def diff(self, account_id: str, month: Month, as_of: datetime, vs: datetime) -> Diff:
+        """One account-month as known at two recorded times, and the events that changed it."""
+        before, after = self.known_by(as_of), self.known_by(vs)
+        outcomes = []
+        for known in (before, after):
+            contract = load_contract(self.ledger.reader, account_id, known.upto)
+            start = month.bounds(contract_zone(contract.contracts[account_id].timezone))[0]
+            term = term_at(contract.contracts[account_id], start)
+            history, _ = self._term_history(account_id, term, known)
+            credit = term_credit(history, term, query_time=known.query_time, months=(month, month))
+            outcomes.append((credit, month_outcome(credit.months, credit.currency)))
+        (_, old), (credit, new) = outcomes
+        return Diff(
+            account_id=account_id,
+            month=str(month),
+            as_of=as_of,
+            vs=vs,
+            as_of_position=before.upto,
+            vs_position=after.upto,
+            old=old,
+            new=new,
+            changed=changed_fields(old, new),
+            changed_by=[ref for ref in credit.evidence if before.upto < ref.position <= after.upto],
+        )
+
+
+def _terms_between(
+    contract: ContractHistory, first: Month, last: Month, now: datetime
+) -> list[int]:
+    """The terms overlapping the months from `first` to `last` (up to now)."""
+    zone = contract_zone(contract.timezone)
+    start = max(first.bounds(zone)[0], contract.starts_at)
+    end = min(last.bounds(zone)[1], now)
+    if end <= start:
+        return []
+    return list(range(term_at(contract, start), term_at(contract, end - timedelta(seconds=1)) + 1))

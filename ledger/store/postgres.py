@@ -439,6 +439,16 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         )
         return [row["account_key"] for row in rows]
 
+    def renewal_accounts(self, upto: int) -> list[str]:
+        rows = self._fetch(
+            self._sql(
+                "SELECT DISTINCT account_key FROM {schema}.{scopes} "
+                "WHERE kind = 'renewal' AND position <= %s ORDER BY account_key"
+            ),
+            (upto,),
+        )
+        return [row["account_key"] for row in rows]
+
     def type_counts(self, upto: int) -> dict[str, int]:
         rows = self._fetch(
             self._sql(

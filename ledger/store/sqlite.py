@@ -332,6 +332,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             )
             return [row[0] for row in c.fetchall()]
 
+    def renewal_accounts(self, upto: int) -> list[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT DISTINCT account_key FROM {self.scopes_table} "
+                "WHERE kind = 'renewal' AND position <= ? ORDER BY account_key",
+                (upto,),
+            )
+            return [row[0] for row in c.fetchall()]
+
     def type_counts(self, upto: int) -> dict[str, int]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(

@@ -42,8 +42,10 @@ def test_a_late_resolution_changes_the_answer_and_as_of_still_shows_the_breach(
     record(ledger, ticket_step("t-1", "resolved", "2026-04-28T10:30:00+02:00"))
     now = reports.ticket("t-1")
     assert (now.state, now.business_seconds_used, now.met_at) == (
-        "met", 3 * 3600 + 1800, datetime(2026, 4, 28, 8, 30, tzinfo=UTC),
-    )  # fmt: skip
+        "met",
+        3 * 3600 + 1800,
+        datetime(2026, 4, 28, 8, 30, tzinfo=UTC),
+    )
     then = reports.ticket("t-1", as_of=before)
     # known then: open since Friday, and by 1 May (the query's "now") long past its due time
     assert (then.state, then.due_at) == ("breached", datetime(2026, 4, 28, 9, 0, tzinfo=UTC))
@@ -76,10 +78,19 @@ def test_a_retroactive_amendment_remeasures_open_tickets(ledger: SlaLedger) -> N
     assert first.due_at == datetime(2026, 4, 14, 11, 0, tzinfo=UTC)  # 13:00 local
     cut = datetime.now(UTC)
     time.sleep(0.01)
-    eight_hours = {"priorities": {"medium": {"targets": [
-        {"metric": "resolution", "seconds": 28_800, "calendar": "business"}]}}}  # fmt: skip
-    record(ledger, amended("studio", "2026-03-01T00:00:00+01:00", template="vivition-business",
-                           support=eight_hours))  # fmt: skip
+    eight_hours = {
+        "priorities": {
+            "medium": {
+                "targets": [{"metric": "resolution", "seconds": 28_800, "calendar": "business"}]
+            }
+        }
+    }
+    record(
+        ledger,
+        amended(
+            "studio", "2026-03-01T00:00:00+01:00", template="vivition-business", support=eight_hours
+        ),
+    )
     second = reports.ticket("t-1")
     assert second.target_seconds == 28_800
     assert second.due_at == datetime(2026, 4, 14, 15, 0, tzinfo=UTC)  # 17:00 local
