@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api import show
+from api.keys import KeyStore
 from ledger.application import RecordOutcome, SlaLedger
 from ledger.errors import (
     ConflictingFacts,
@@ -463,6 +464,61 @@ def diff(
         print_json(found)
         return
     show.diff(out, found)
+
+
+# --- the HTTP API and its keys --------------------------------------------------------------
+
+keys_app = typer.Typer(help="API keys: create, revoke, list.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def create_key(
+    role: Annotated[str, typer.Option("--role", help="operator, auditor or customer.")],
+    account: Annotated[str | None, typer.Option("--account", help="A customer's account.")] = None,
+) -> None:
+    """Create a key; it is shown once and only its hash is stored."""
+    with opened() as ledger:
+        key, secret = KeyStore(ledger).create(role, account)
+    err.print(f"created key {key.key_id} ({key.role}{', ' + account if account else ''})")
+    out.print(secret, markup=False)
+
+
+@keys_app.command("revoke")
+def revoke_key(key_id: Annotated[str, typer.Argument(help="The key's id (slk_<id>_...).")]) -> None:
+    """Revoke a key: requests carrying it get 401 from then on."""
+    with opened() as ledger:
+        key = KeyStore(ledger).revoke(key_id)
+    out.print(f"revoked key {key.key_id} at {format_instant(key.revoked_at or key.created_at)}")
+
+
+@keys_app.command("list")
+def list_keys() -> None:
+    """The keys: id, role, account, created, revoked."""
+    with opened() as ledger:
+        for key in KeyStore(ledger).all():
+            revoked = format_instant(key.revoked_at) if key.revoked_at else "active"
+            out.print(
+                f"{key.key_id}  {key.role:<9} {key.account_id or '-':<20} created "
+                f"{format_instant(key.created_at)}  {revoked}",
+                markup=False,
+            )
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    follow: Annotated[
+        bool, typer.Option("--follow/--no-follow", help="Keep the read models current here.")
+    ] = True,
+) -> None:
+    """Serve the HTTP API (the read models are kept current in the same process by default)."""
+    import uvicorn
+
+    from api.app import ApiSettings, create_app
+
+    uvicorn.run(create_app(ApiSettings(follow=follow)), host=host, port=port, log_level="info")
 
 
 @app.command("rebuild")

@@ -288,7 +288,8 @@ def diff(console: Console, found: Diff) -> None:
         f"[bold]{found.account_id}[/] {found.month}: as of {_t(found.as_of)} (position "
         f"{found.as_of_position}) vs {_t(found.vs)} (position {found.vs_position})"
     )
-    console.print(f"  then  {_outcome(found.old)}", markup=False)
+    then = _outcome(found.old) if found.old is not None else "(the account was not known yet)"
+    console.print(f"  then  {then}", markup=False)
     console.print(f"  now   {_outcome(found.new)}", markup=False)
     console.print(f"changed: {', '.join(found.changed) or 'nothing'}")
     for ref in found.changed_by:

@@ -20,7 +20,14 @@ from eventsourcing.persistence import IntegrityError
 
 from ledger import facts as f
 from ledger.domain import Contract, Maintenance, Outage, Ticket, contract_id
-from ledger.errors import ConflictingFacts, LineError, RejectedFacts, RuleViolation
+from ledger.errors import (
+    ConflictingFacts,
+    InvalidQuery,
+    LineError,
+    RejectedFacts,
+    RuleViolation,
+    UnknownReference,
+)
 from ledger.facts import FactRejected, content_hash, event_id_for, expanded_terms
 from ledger.records import (
     ALL_ACCOUNTS,
@@ -115,7 +122,7 @@ class _Workspace:
     def require_contract(self, account_id: str, field: str = "account_id") -> Contract:
         contract = self.contract(account_id)
         if contract is None:
-            raise RuleViolation(
+            raise UnknownReference(
                 field, f"unknown account {account_id!r}: no contract.signed for it yet"
             )
         return contract
@@ -124,7 +131,7 @@ class _Workspace:
         aggregate = self.get(kind, entity)
         if aggregate is None:
             noun = kind.__name__.lower()
-            raise RuleViolation(field, f"unknown {noun} {name!r}: no {noun} with this id yet")
+            raise UnknownReference(field, f"unknown {noun} {name!r}: no {noun} with this id yet")
         return aggregate
 
     def add(self, aggregate: Aggregate) -> None:
@@ -228,7 +235,7 @@ class SlaLedger(Application[UUID]):
             try:
                 aggregate, scopes = _HANDLERS[fact.type](workspace, fact, event_id)
             except RuleViolation as violation:
-                errors.append(LineError(line, violation.field, violation.reason))
+                errors.append(LineError(line, violation.field, violation.reason, violation.unknown))
                 continue
             except FactRejected as rejected:
                 errors.extend(LineError(line, field, reason) for field, reason in rejected.problems)
@@ -354,7 +361,10 @@ def _renew(
         )
     if fact.at < contract.starts_at:
         raise RuleViolation("at", "a renewal cannot come before the contract starts")
-    term = fact.term or renewal_term(contract.versions, fact.at)
+    try:
+        term = fact.term or renewal_term(contract.versions, fact.at)
+    except InvalidQuery as error:
+        raise RuleViolation("at", str(error)) from None
     applied = {"amount": str(fact.credit_applied.amount), "currency": fact.credit_applied.currency}
     contract.complete_renewal(fact.at, term, applied, event_id)
     return contract, (ScopeRow(fact.account_id, "renewal", fact.at, None),)

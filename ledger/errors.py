@@ -24,6 +24,7 @@ __all__ = [
     "RejectedFacts",
     "RuleViolation",
     "StoreUnavailable",
+    "UnknownReference",
 ]
 
 
@@ -33,11 +34,16 @@ class LedgerError(Exception):
 
 @dataclass(frozen=True)
 class LineError:
-    """One reason a submitted fact was refused: where (line and field) and why."""
+    """One reason a submitted fact was refused: where (line and field) and why.
+
+    `unknown` marks a reference to an account, outage, maintenance window or ticket that does not
+    exist (the HTTP API answers those 404 when the identifier is in the URL).
+    """
 
     line: int
     field: str
     reason: str
+    unknown: bool = False
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.field}: {self.reason}"
@@ -46,10 +52,18 @@ class LineError:
 class RuleViolation(ValueError):
     """A fact breaks a rule of the domain (raised for one fact, by domain code)."""
 
+    unknown = False
+
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+
+class UnknownReference(RuleViolation):
+    """A fact names an account, outage, maintenance window or ticket the ledger does not know."""
+
+    unknown = True
 
 
 class RejectedFacts(LedgerError):

@@ -28,7 +28,7 @@ from pydantic import (
 
 from ledger.errors import LineError
 from ledger.terms import ContractTerms, MaintenanceKind, Money
-from ledger.timevalues import format_instant, parse_instant
+from ledger.timevalues import format_instant, parse_instant, require_ledger_year
 
 __all__ = [
     "FACT_TYPES",
@@ -42,6 +42,7 @@ __all__ = [
 
 def _instant(value: object) -> object:
     if isinstance(value, datetime):
+        require_ledger_year(value)
         return value
     if not isinstance(value, str):
         raise ValueError("expected an ISO 8601 date-time string with a UTC offset")

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from ledger.domain import TermsVersion
+from ledger.errors import InvalidQuery
 from ledger.timevalues import contract_zone, local_midnight
 
 __all__ = ["add_months", "renewal_term", "term_bounds", "term_number_at"]
@@ -45,8 +46,11 @@ def term_bounds(versions: Sequence[TermsVersion], term: int) -> tuple[datetime, 
     start = local_midnight(start_day, zone)
     for number in range(1, term + 1):
         months = _in_force(versions, start).terms.term.months
-        end_day = add_months(start_day, months)
-        end = local_midnight(end_day, zone)
+        try:
+            end_day = add_months(start_day, months)
+            end = local_midnight(end_day, zone)
+        except (OverflowError, ValueError):
+            raise InvalidQuery(f"term {term} would end after the year 9999") from None
         if number == term:
             return start, end
         start_day, start = end_day, end
@@ -61,7 +65,9 @@ def term_number_at(versions: Sequence[TermsVersion], instant: datetime) -> int:
             return 0
         if instant < end:
             return number
-    raise ValueError("the instant is more than a thousand terms after the contract start")
+    raise InvalidQuery(
+        f"{instant.isoformat()} is more than {_MAX_TERMS} terms after the contract start"
+    )
 
 
 def renewal_term(versions: Sequence[TermsVersion], at: datetime) -> int:

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ledger.timevalues import contract_zone
+from ledger.timevalues import contract_zone, require_ledger_year
 
 __all__ = [
     "MAINTENANCE_KINDS",
@@ -71,6 +71,8 @@ class HolidayList(TermsModel):
     @field_validator("dates")
     @classmethod
     def _sorted_unique(cls, dates: tuple[date, ...]) -> tuple[date, ...]:
+        for day in dates:
+            require_ledger_year(day)
         return tuple(sorted(set(dates)))
 
 
@@ -182,6 +184,12 @@ class SubscriptionTerm(TermsModel):
 
     start: date
     months: Annotated[int, Field(ge=1, le=120)] = 12
+
+    @field_validator("start")
+    @classmethod
+    def _within_ledger_years(cls, start: date) -> date:
+        require_ledger_year(start)
+        return start
 
 
 class ContractTerms(TermsModel):

@@ -27,6 +27,7 @@ __all__ = [
     "local_midnight",
     "parse_duration",
     "parse_instant",
+    "require_ledger_year",
     "seconds_between",
 ]
 
@@ -70,7 +71,22 @@ def parse_instant(text: str) -> datetime:
         raise ValueError(f"{text!r} is not an ISO 8601 date-time") from error
     if "T" not in text.upper() and " " not in text:
         raise ValueError(f"{text!r} is a date, not a date-time with a UTC offset")
+    require_ledger_year(value)
     return require_aware(value)
+
+
+# Years a ledger can hold: wide enough for any contract, narrow enough that a month's bounds in any
+# time zone stay inside what `datetime` can represent.
+FIRST_YEAR = 1900
+LAST_YEAR = 9998
+
+
+def require_ledger_year(value: datetime | date) -> None:
+    """Reject dates and instants outside the years a ledger holds (FIRST_YEAR..LAST_YEAR)."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(
+            f"{value.isoformat()} is outside the years a ledger holds ({FIRST_YEAR}-{LAST_YEAR})"
+        )
 
 
 def require_aware(value: datetime) -> datetime:
@@ -127,7 +143,12 @@ class Month(NamedTuple):
         match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
         if not match or not 1 <= int(match.group(2)) <= 12:
             raise ValueError(f"{text!r} is not a month; write it as YYYY-MM, e.g. 2026-04")
-        return Month(int(match.group(1)), int(match.group(2)))
+        year = int(match.group(1))
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise ValueError(
+                f"{text!r} is outside the years a ledger holds ({FIRST_YEAR}-{LAST_YEAR})"
+            )
+        return Month(year, int(match.group(2)))
 
     @staticmethod
     def containing(instant: datetime, zone: ZoneInfo) -> Month:

@@ -550,7 +550,7 @@ class Diff(ReportModel):
     vs: datetime
     as_of_position: int
     vs_position: int
-    old: MonthOutcome
+    old: MonthOutcome | None  # None: the account was not known yet
     new: MonthOutcome
     changed: list[str]
     changed_by: list[EventRef]
@@ -633,8 +633,9 @@ def totals_by_currency(terms: list[TermComparison]) -> dict[str, dict[str, str]]
     }
 
 
-def changed_fields(old: MonthOutcome, new: MonthOutcome) -> list[str]:
-    return [name for name in MonthOutcome.model_fields if getattr(old, name) != getattr(new, name)]
+def changed_fields(old: MonthOutcome | None, new: MonthOutcome) -> list[str]:
+    names = list(MonthOutcome.model_fields)
+    return names if old is None else [n for n in names if getattr(old, n) != getattr(new, n)]
 
 
 def proposed_terms(written: dict[str, Any], contract: ContractHistory) -> ContractTerms:

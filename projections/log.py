@@ -10,7 +10,14 @@ from pydantic import BaseModel, ConfigDict
 
 from ledger.records import LedgerReader, LogRow
 
-__all__ = ["EventView", "LogSummary", "event_view", "iter_events", "log_summary"]
+__all__ = [
+    "EventView",
+    "LogSummary",
+    "event_view",
+    "iter_events",
+    "log_summary",
+    "redacted_for",
+]
 
 # Fields the library adds to every stored event; the ledger's own times are position/recorded_at.
 _LIBRARY_FIELDS = frozenset(
@@ -64,6 +71,15 @@ def log_summary(reader: LedgerReader, upto: int | None = None) -> LogSummary:
         last_position=stop,
         last_recorded_at=last_recorded if stop == head else reader.recorded_at_of(stop),
     )
+
+
+def redacted_for(event: EventView, account_id: str) -> EventView:
+    """The event as a customer may see it: a scope naming several accounts names only theirs."""
+    accounts = event.payload.get("accounts")
+    if not isinstance(accounts, list) or accounts == [account_id]:
+        return event
+    payload = {**event.payload, "accounts": [a for a in accounts if a == account_id]}
+    return event.model_copy(update={"payload": payload})
 
 
 def iter_events(

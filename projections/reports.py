@@ -35,8 +35,10 @@ from projections.credits import (
     CreditStatement,
     Diff,
     MonthComparison,
+    MonthOutcome,
     Replay,
     TermComparison,
+    TermCredit,
     changed_fields,
     compare_terms,
     credit_statement,
@@ -425,18 +427,22 @@ class Reports:
             as_of_position=known.upto,
         )
 
+    def _month_credit(self, account_id: str, month: Month, known: KnownBy) -> TermCredit:
+        contract = load_contract(self.ledger.reader, account_id, known.upto).contracts[account_id]
+        term = term_at(contract, month.bounds(contract_zone(contract.timezone))[0])
+        history, _ = self._term_history(account_id, term, known)
+        return term_credit(history, term, query_time=known.query_time, months=(month, month))
+
     def diff(self, account_id: str, month: Month, as_of: datetime, vs: datetime) -> Diff:
         """One account-month as known at two recorded times, and the events that changed it."""
         before, after = self.known_by(as_of), self.known_by(vs)
-        outcomes = []
-        for known in (before, after):
-            contract = load_contract(self.ledger.reader, account_id, known.upto)
-            start = month.bounds(contract_zone(contract.contracts[account_id].timezone))[0]
-            term = term_at(contract.contracts[account_id], start)
-            history, _ = self._term_history(account_id, term, known)
-            credit = term_credit(history, term, query_time=known.query_time, months=(month, month))
-            outcomes.append((credit, month_outcome(credit.months, credit.currency)))
-        (_, old), (credit, new) = outcomes
+        credit = self._month_credit(account_id, month, after)
+        new = month_outcome(credit.months, credit.currency)
+        try:
+            earlier = self._month_credit(account_id, month, before)
+            old: MonthOutcome | None = month_outcome(earlier.months, earlier.currency)
+        except NotFound:
+            old = None  # the account was not known yet at the earlier time
         return Diff(
             account_id=account_id,
             month=str(month),

@@ -1,0 +1,244 @@
+"""Request and response shapes of the HTTP API that are not the ledger's own reports.
+
+Write bodies are derived from the import format's fact models (`ledger.facts`), without the `type`
+and the identifiers the URL already carries, so every field keeps exactly the rules of the import
+format; the full fact is validated again before it is recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+
+from ledger import facts as f
+from ledger.application import RecordOutcome
+from ledger.timevalues import Month, require_ledger_year
+from projections.availability import Breach
+from projections.credits import Adjustment
+from projections.log import EventView
+from projections.tickets import AtRisk
+
+__all__ = [
+    "AdjustmentPage",
+    "AtRiskPage",
+    "BreachPage",
+    "ErrorBody",
+    "EventPage",
+    "Health",
+    "Readiness",
+    "RecordedEvent",
+    "ReplayRequest",
+    "WriteResult",
+]
+
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def checked_month(text: str) -> str:
+    """Accept a `YYYY-MM` text only if it names a month the ledger can hold."""
+    Month.parse(text)
+    return text
+
+
+def checked_instant(value: datetime) -> datetime:
+    """Accept an instant only inside the years the ledger holds."""
+    require_ledger_year(value)
+    return value
+
+
+MonthField: TypeAlias = Annotated[
+    str, Field(pattern=MONTH_PATTERN, examples=["2026-04"]), AfterValidator(checked_month)
+]
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _body(name: str, fact: type[BaseModel], without: set[str], doc: str) -> type[BaseModel]:
+    fields: dict[str, Any] = {
+        field_name: (info.annotation, info)
+        for field_name, info in fact.model_fields.items()
+        if field_name not in without | {"type"}
+    }
+    model: type[BaseModel] = create_model(
+        name, __config__=ConfigDict(extra="forbid"), __doc__=doc, **fields
+    )
+    return model
+
+
+if TYPE_CHECKING:  # the type checker sees plain models; the API, the derived ones
+    OutageBody: TypeAlias = BaseModel
+    OutageEndBody: TypeAlias = BaseModel
+    CorrectionBody: TypeAlias = BaseModel
+    RetractionBody: TypeAlias = BaseModel
+    MaintenanceBody: TypeAlias = BaseModel
+    CancellationBody: TypeAlias = BaseModel
+    TicketBody: TypeAlias = BaseModel
+    ContractBody: TypeAlias = BaseModel
+    TerminationBody: TypeAlias = BaseModel
+    RenewalBody: TypeAlias = BaseModel
+else:
+    OutageBody = _body("OutageStart", f.OutageStarted, set(), "An outage began (outage.started).")
+    OutageEndBody = _body("OutageEnd", f.OutageEnded, {"outage_id"}, "The outage ended.")
+    CorrectionBody = _body(
+        "OutageCorrection", f.OutageCorrected, {"outage_id"}, "The outage's real start and end."
+    )
+    RetractionBody = _body(
+        "OutageRetraction", f.OutageRetracted, {"outage_id"}, "The outage never happened."
+    )
+    MaintenanceBody = _body(
+        "MaintenanceWindow", f.MaintenanceScheduled, set(), "A maintenance window was declared."
+    )
+    CancellationBody = _body(
+        "MaintenanceCancellation", f.MaintenanceCancelled, {"maintenance_id"}, "It was called off."
+    )
+    TicketBody = _body("TicketOpening", f.TicketOpened, set(), "A support ticket was opened.")
+    ContractBody = _body(
+        "ContractTerms",
+        f.ContractSigned,
+        {"account_id"},
+        "The account's terms from `effective_from` (signs the contract, or amends it).",
+    )
+    TerminationBody = _body(
+        "ContractTermination", f.ContractTerminated, {"account_id"}, "The subscription ended."
+    )
+    RenewalBody = _body(
+        "Renewal",
+        f.RenewalCompleted,
+        {"account_id"},
+        "A term closed; the credit applied at renewal.",
+    )
+
+TicketStep = Literal["priority_changed", "paused", "resumed", "responded", "resolved", "reopened"]
+
+
+class TicketEventBody(ApiModel):
+    """A later step of a ticket: `ticket.<type>` in the import format."""
+
+    type: TicketStep
+    at: datetime
+    priority: str | None = Field(default=None, description="Only for priority_changed.")
+    reason: str | None = Field(default=None, description="Only for paused.")
+    event_id: str | None = None
+
+
+class RecordedEvent(ApiModel):
+    line: int
+    event_id: str
+    type: str
+    status: Literal["recorded", "duplicate"]
+    position: int
+    recorded_at: datetime
+
+
+class WriteResult(ApiModel):
+    """What a write stored: every event's id, position and recorded time."""
+
+    recorded: int
+    duplicates: int
+    events: list[RecordedEvent]
+
+    @classmethod
+    def of(cls, outcome: RecordOutcome) -> WriteResult:
+        return cls(
+            recorded=outcome.recorded,
+            duplicates=outcome.duplicates,
+            events=[
+                RecordedEvent(
+                    line=fact.line, event_id=fact.event_id, type=fact.type,
+                    status=fact.status, position=fact.position, recorded_at=fact.recorded_at,
+                )
+                for fact in outcome.facts
+            ],
+        )  # fmt: skip
+
+
+class Problem(ApiModel):
+    field: str
+    reason: str
+    line: int | None = None
+
+
+class ErrorBody(ApiModel):
+    """Every error answer: what went wrong, and where."""
+
+    error: Literal[
+        "rejected", "conflict", "not_found", "invalid", "unauthorized", "forbidden", "unavailable"
+    ]
+    message: str
+    problems: list[Problem] = []
+
+
+class ReplayRequest(ApiModel):
+    """A what-if: the months from `from_month` to `to_month` under `terms` (nothing appended)."""
+
+    terms: dict[str, Any]
+    from_month: MonthField
+    to_month: MonthField
+    account_id: str | None = None
+    all_accounts: bool = False
+
+
+class PageInfo(ApiModel):
+    total: int
+    offset: int
+    limit: int
+    next_offset: int | None
+
+
+class BreachPage(ApiModel):
+    month: str
+    query_time: datetime
+    as_of: datetime | None
+    as_of_position: int
+    page: PageInfo
+    breaches: list[Breach]
+
+
+class AtRiskPage(ApiModel):
+    query_time: datetime
+    within_seconds: int
+    page: PageInfo
+    tickets: list[AtRisk]
+    overdue: list[str]
+
+
+class AdjustmentPage(ApiModel):
+    query_time: datetime
+    as_of: datetime | None
+    as_of_position: int
+    page: PageInfo
+    adjustments: list[Adjustment]
+
+
+class EventPage(ApiModel):
+    """Stored events in position order; pass `next_after` as `after` for the next page."""
+
+    events: list[EventView]
+    next_after: int | None
+
+
+class Health(ApiModel):
+    status: Literal["ok"]
+
+
+class Readiness(ApiModel):
+    status: Literal["ready"]
+    store: str
+    last_position: int
+    projection_position: int
+    projection_lag_events: int
+
+
+def page_info(total: int, offset: int, limit: int) -> PageInfo:
+    following = offset + limit
+    return PageInfo(
+        total=total,
+        offset=offset,
+        limit=limit,
+        next_offset=following if following < total else None,
+    )

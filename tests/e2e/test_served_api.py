@@ -1,0 +1,116 @@
+"""`sla-ledger serve` as deployed: a real uvicorn process on a real port, keys made with the CLI,
+writes and reads over HTTP, the background follower keeping the read models current, and a
+clean shutdown."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from tests.e2e.test_cli_import import run
+from tests.factories import ndjson, outage, signed
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Served:
+    base_url: str
+    database_url: str
+    process: subprocess.Popen[str]
+
+
+@pytest.fixture
+def served(database_url: str) -> Iterator[Served]:
+    assert run(database_url, "events").returncode == 0  # creates the tables before the server
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        env={**os.environ, "SLA_LEDGER_DATABASE_URL": database_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base_url, process)
+        yield Served(base_url, database_url, process)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+
+
+def wait_until_ready(base_url: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            raise AssertionError(f"the server exited with {process.returncode}:\n{output}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("the server did not become ready within 60 s")
+
+
+def key(database_url: str, *options: str) -> str:
+    created = run(database_url, "keys", "create", *options)
+    assert created.returncode == 0, created.stderr
+    return created.stdout.strip()
+
+
+def test_write_and_read_over_http_then_shut_down_cleanly(served: Served) -> None:
+    operator = {"Authorization": f"Bearer {key(served.database_url, '--role', 'operator')}"}
+    customer = {"X-API-Key": key(served.database_url, "--role", "customer", "--account", "acme")}
+    facts = ndjson(
+        signed("acme", template="lifesize-extreme"),
+        signed("beta", template="lifesize-extreme"),
+        outage("o-1", "2026-03-10T10:00:00Z", "2026-03-10T11:00:00Z", accounts=["acme"]),
+    )
+    with httpx.Client(base_url=served.base_url, timeout=30) as client:
+        written = client.post(
+            "/events",
+            content=facts,
+            headers={**operator, "Content-Type": "application/x-ndjson", "Idempotency-Key": "k-1"},
+        )
+        assert written.status_code == 201, written.text
+        assert written.json()["recorded"] == 4
+        again = client.post(
+            "/events",
+            content=facts,
+            headers={**operator, "Content-Type": "application/x-ndjson", "Idempotency-Key": "k-1"},
+        )
+        assert again.json() == written.json()  # the same answer, nothing appended twice
+
+        # 1 - 3,600 / 2,678,400 s of March = 99.8655 % (rounded down): missed
+        month = client.get("/accounts/acme/availability/2026-03", headers=customer)
+        assert month.status_code == 200, month.text
+        assert (month.json()["availability_percent"], month.json()["met"]) == ("99.8655", False)
+        assert (
+            client.get("/accounts/beta/availability/2026-03", headers=customer).status_code == 404
+        )
+        assert client.get("/accounts/acme/availability/2026-03").status_code == 401
+
+    served.process.send_signal(signal.SIGINT)
+    assert served.process.wait(timeout=30) == 0
+    output = served.process.stdout.read() if served.process.stdout else ""
+    assert "Application shutdown complete" in output
+    events = run(served.database_url, "events", "--json")
+    assert events.stdout.count('"position"') == 4
