@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 __all__ = [
     "HUNDRED",
     "ZERO",
     "decimal_text",
+    "exact",
     "minor_unit_exponent",
     "percent_text",
     "round_to_minor_unit",
@@ -20,6 +22,14 @@ __all__ = [
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
+
+
+@lru_cache(maxsize=4096)
+def exact(value: Decimal | int) -> Fraction:
+    """`value` as an exact fraction (cached: contracts repeat the same few percentages and fees,
+    and a what-if of every account converts them millions of times)."""
+    return Fraction(value)
+
 
 # ISO 4217 minor units for currencies that do not use two decimals. Every other code uses 2.
 _MINOR_UNITS = {

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ledger.domain import TermsVersion
 from ledger.errors import InvalidQuery, NotFound
-from ledger.money import decimal_text, round_to_minor_unit
+from ledger.money import decimal_text, exact, round_to_minor_unit
 from ledger.subscription import term_bounds, term_number_at
 from ledger.templates import expand_terms
 from ledger.terms import ContractTerms, CreditTerms
@@ -214,9 +214,9 @@ def tier_credit(credits: CreditTerms, available_percent: Fraction) -> Fraction:
     (compared exactly: 99.89996% is below 99.9%)."""
     return max(
         (
-            Fraction(tier.credit_percent)
+            exact(tier.credit_percent)
             for tier in credits.availability_tiers
-            if available_percent < Fraction(tier.below_percent)
+            if available_percent < exact(tier.below_percent)
         ),
         default=Fraction(0),
     )
@@ -247,14 +247,14 @@ def month_credit(
         )
     tier = tier_credit(credits, _available(facts)) if facts is not None else Fraction(0)
     tickets = [
-        (report, Fraction(terms.ticket_breach_credit_percent.get(report.priority, 0)))
+        (report, exact(terms.ticket_breach_credit_percent.get(report.priority, 0)))
         if terms is not None
         else (report, Fraction(0))
         for report, terms in breached
     ]
-    cap = Fraction(credits.monthly_cap_percent)
+    cap = exact(credits.monthly_cap_percent)
     percent = min(tier + sum((c for _, c in tickets), Fraction(0)), cap)
-    fee = Fraction(credits.monthly_fee.amount) * slice_.seconds / slice_.month_seconds
+    fee = exact(credits.monthly_fee.amount) * slice_.seconds / slice_.month_seconds
     return MonthCredit(
         slice_,
         version,

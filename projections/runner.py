@@ -11,16 +11,15 @@ the tracked position, and rows are recomputed, never incremented.
 from __future__ import annotations
 
 import contextlib
-import gc
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import Projection
 
 from ledger.application import SlaLedger
@@ -36,7 +35,7 @@ from ledger.timevalues import (
 from projections.availability import Facts, has_content, monthly_facts, stored_form
 from projections.history import AccountHistory, History, fold_history
 from projections.loader import load_histories, load_tickets
-from projections.parallel import map_in_processes
+from projections.parallel import collector_paused, map_in_processes
 from projections.tickets import TicketReport, report_for_ticket
 from projections.views import AvailabilityRow, PageWrite, ReadModels, TicketRow, open_read_models
 
@@ -236,18 +235,52 @@ class ReadModelRunner:
         self.view = view or open_read_models(ledger)
         self.projection = ReadModelProjection(self.view, ledger)
         self.page_size = page_size
+        self.applied = 0  # the last position this runner saw applied (others may be further)
+        self._catching_up = threading.Lock()
 
     def lag(self) -> int:
         """Events recorded but not yet applied to the read models."""
         return self.ledger.reader.head()[0] - self.view.tracked_position()
 
-    def catch_up(self) -> int:
-        """Apply every recorded event not yet applied; return the position reached."""
-        position = self.view.tracked_position()
-        while rows := self.ledger.reader.read_log(position, self.page_size):
-            self.projection.process_page(rows)
-            position = rows[-1].position
+    def catch_up(self, target: int | None = None) -> int:
+        """Apply the recorded events not yet applied, up to `target` (default: the head when
+        called), and return the position reached.
+
+        Pages are applied one at a time under a lock that the follower thread and the readers
+        share: a reader waits for at most the page in progress, then finds its events applied
+        or applies the next page itself.
+        """
+        if target is None:
+            target = self.ledger.reader.head()[0]
+        position = self.applied
+        while position < target:
+            with self._catching_up:
+                position = self.view.tracked_position()
+                if position < target:
+                    rows = self.ledger.reader.read_log(position, self.page_size)
+                    if not rows:
+                        break
+                    position = self._apply(rows, position)
+                self.applied = max(self.applied, position)
         return position
+
+    def catch_up_to(self, position: int) -> None:
+        """Make sure the read models have applied `position` (read-your-writes), without chasing
+        the events recorded since."""
+        if self.applied < position:
+            self.catch_up(position)
+
+    def _apply(self, rows: list[LogRow], position: int) -> int:
+        try:
+            self.projection.process_page(rows)
+        except IntegrityError:
+            # Another process (a second server, `sla-ledger project`) applied this page first;
+            # its rows are the ones this page would have written. Continue after them.
+            now = self.view.tracked_position()
+            if now <= position:
+                raise
+            return now
+        return rows[-1].position
 
     def follow(self, stop: threading.Event, poll_seconds: float = 0.2) -> None:
         """Keep catching up until `stop` is set (SQLite has no subscription: this polls)."""
@@ -272,7 +305,7 @@ class ReadModelRunner:
         if head == 0 or recorded is None:
             self.view.reset()
             return RebuildResult(0, 0, 0, time.perf_counter() - started)
-        with _collector_paused():
+        with collector_paused():
             history = fold_history(self.ledger.reader.scan_log(head))
             written = _all_availability_rows(history, head, recorded)
             tickets = map_in_processes(
@@ -310,22 +343,6 @@ def _rows_of_tickets(
         zone = contract.timezone if contract is not None else "UTC"
         rows.append(ticket_row(report, zone, position))
     return rows
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a rebuild allocates millions of small objects.
-
-    None of them form reference cycles, so nothing is left for the collector to find; its
-    repeated passes over a large live heap would only cost time (a third of a rebuild).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _all_availability_rows(

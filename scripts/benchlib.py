@@ -46,17 +46,31 @@ def _busy_ticks() -> int:
 
 
 def _own_ticks() -> int:
-    """CPU ticks of this process, its children and the PostgreSQL server (our own load)."""
-    total = 0
+    """CPU ticks of this process and its descendants (live, and exited ones it waited for) and
+    of the PostgreSQL server: our own load."""
+    processes: dict[int, tuple[int, str, list[str]]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, IndexError, ValueError):
             text = stat.read_text()
             name = text[text.index("(") + 1 : text.rindex(")")]
-            pid = int(stat.parent.name)
-            if pid == os.getpid() or name.startswith(("postgres", "postmaster")):
-                rest = text[text.rindex(")") + 2 :].split()
-                total += int(rest[11]) + int(rest[12])  # utime + stime
+            rest = text[text.rindex(")") + 2 :].split()
+            processes[int(stat.parent.name)] = (int(rest[1]), name, rest)
+    total = 0
+    for pid, (_, name, rest) in processes.items():
+        if pid == os.getpid():
+            total += sum(int(v) for v in rest[11:15])  # utime, stime, cutime, cstime
+        elif name.startswith(("postgres", "postmaster")) or _descends_from_us(pid, processes):
+            total += int(rest[11]) + int(rest[12])
     return total
+
+
+def _descends_from_us(pid: int, processes: dict[int, tuple[int, str, list[str]]]) -> bool:
+    seen = 0
+    while pid in processes and seen < 64:
+        pid, seen = processes[pid][0], seen + 1
+        if pid == os.getpid():
+            return True
+    return False
 
 
 @dataclass

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -216,3 +218,61 @@ def test_rebuild_drops_and_recomputes_from_position_zero(ledger: SlaLedger) -> N
     assert (result.events, result.availability_rows) == (4, 1)
     row = runner.view.availability_row("acme", "2026-04")
     assert row is not None and (row.unavailable_seconds, row.position) == (420, 4)
+
+
+# --- concurrent catch-ups: a follower thread, readers, a second process -------------------------
+
+
+def test_concurrent_catch_ups_never_fail_and_agree_with_a_rebuild(database_url: str) -> None:
+    """A server's follower thread and its readers catch up at the same time, and so may a second
+    process with its own connections: whoever applies a page first wins, the others carry on."""
+    writer = open_ledger(database_url)
+    record(writer, signed("acme"), signed("beta"))
+    others = [open_ledger(database_url) for _ in range(2)]
+    runners = [
+        ReadModelRunner(writer, page_size=2),
+        *(ReadModelRunner(o, page_size=2) for o in others),
+    ]
+    shared = Reports(writer, runners[0])
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def keep_catching_up(step: Callable[[], object]) -> None:
+        while not done.is_set():
+            try:
+                step()
+            except BaseException as error:  # collected: the test fails on any of them
+                failures.append(error)
+                return
+
+    threads = [threading.Thread(target=keep_catching_up, args=(r.catch_up,)) for r in runners]
+    threads.append(
+        threading.Thread(
+            target=keep_catching_up, args=(lambda: shared.availability("acme", Month(2026, 4)),)
+        )
+    )
+    for thread in threads:
+        thread.start()
+    try:
+        for n in range(30):
+            day = f"2026-04-{n % 28 + 1:02d}"
+            record(
+                writer,
+                outage(f"o-{n}", f"{day}T10:00:00Z", f"{day}T10:10:00Z", accounts=["acme", "beta"]),
+            )
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert failures == []
+    runners[1].catch_up()
+    caught_up = _table(runners[1].view, writer)
+    # 30 outages of 10 minutes on 28 days: the two repeated days overlap themselves, counted once
+    assert caught_up[("acme", "2026-04")].unavailable_seconds == 28 * 600
+    runners[0].rebuild()
+    rebuilt = _table(runners[0].view, writer)
+    assert {k: _stored(writer, r.report) for k, r in rebuilt.items()} == {
+        k: _stored(writer, r.report) for k, r in caught_up.items()
+    }
+    for ledger in (writer, *others):
+        ledger.close()
