@@ -52,7 +52,8 @@ def availability(console: Console, report: AvailabilityReport) -> None:
     )
     console.print(
         f"rules: {report.threshold}, at least {report.min_outage_seconds} s continuous; excluded "
-        f"kinds {', '.join(report.excluded_maintenance_kinds)}; terms from "
+        f"kinds {', '.join(report.excluded_maintenance_kinds)} (from the "
+        f"{report.maintenance_excluded_from.replace('_', ' ')}); terms from "
         f"{_t(report.terms.effective_from)} ({report.terms.event_id})"
     )
     for p in report.unavailable_periods:
@@ -267,13 +268,14 @@ def replay(console: Console, found: Replay) -> None:
     console.print(f"what-if {found.from_month} to {found.to_month}: actual terms | proposed terms")
     for m in found.months:
         console.print(
-            f"  {m.account_id:<16} {m.month}  {_outcome(m.old)}  |  {_outcome(m.new)}",
+            f"  {m.account_id:<16} term {m.term:<2} {m.month}  {_outcome(m.old)}  |  "
+            f"{_outcome(m.new)}",
             markup=False,
         )
     for t in found.terms:
         console.print(
-            f"  {t.account_id:<16} term {t.term}: {t.old_total} -> {t.new_total} {t.currency} "
-            f"({t.difference})",
+            f"  {t.account_id:<16} term {t.term:<2} total: {t.old_total} -> {t.new_total} "
+            f"{t.currency} ({t.difference})",
             markup=False,
         )
     for currency, total in found.totals.items():

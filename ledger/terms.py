@@ -60,6 +60,9 @@ class AvailabilityTerms(TermsModel):
     min_outage_seconds: Annotated[int, Field(ge=0, le=86_400)] = 300
     excluded_maintenance_kinds: tuple[MaintenanceKind, ...] = MAINTENANCE_KINDS
     threshold: Literal["after_exclusions", "before_exclusions"] = "after_exclusions"
+    # A maintenance window declared after it began: excluded from its start (the vendor's
+    # reading), or only from the moment it was declared (the customer's).
+    maintenance_excluded_from: Literal["window_start", "declaration"] = "window_start"
 
 
 class HolidayList(TermsModel):

@@ -145,6 +145,7 @@ class AvailabilityReport(ReportModel):
     threshold: Literal["after_exclusions", "before_exclusions"]
     min_outage_seconds: int
     excluded_maintenance_kinds: list[str]
+    maintenance_excluded_from: Literal["window_start", "declaration"]
     terms: TermsRef
     unavailable_periods: list[UnavailablePeriod]
     ignored_periods: list[IgnoredPeriod]
@@ -278,14 +279,23 @@ def _in_seconds(
 
 
 def exclusion_spans(
-    records: Iterable[MaintenanceRecord], kinds: Sequence[str]
+    records: Iterable[MaintenanceRecord], rules: AvailabilityTerms
 ) -> list[tuple[int, int, str]]:
-    """Rule `excluded_maintenance`: windows of the excluded kinds, unless cancelled."""
-    return [
-        (floor_to_second(r.start), floor_to_second(r.end), r.maintenance_id)
-        for r in records
-        if not r.cancelled and r.kind in kinds
-    ]
+    """Rule `excluded_maintenance`: windows of the excluded kinds, unless cancelled. With
+    `maintenance_excluded_from: "declaration"`, a window declared after it began (the classic
+    emergency-maintenance dispute) is excluded only from its declaration on."""
+    spans = []
+    for record in records:
+        if record.cancelled or record.kind not in rules.excluded_maintenance_kinds:
+            continue
+        start = record.start
+        if rules.maintenance_excluded_from == "declaration":
+            start = max(start, record.declared_at)
+        if start < record.end:
+            spans.append(
+                (floor_to_second(start), floor_to_second(record.end), record.maintenance_id)
+            )
+    return spans
 
 
 def classify_downtime(
@@ -525,7 +535,7 @@ def monthly_facts(
         if rules is None or period is None:
             continue
         if id(rules) not in classified:
-            exclusions = exclusion_spans(history.maintenance, rules.excluded_maintenance_kinds)
+            exclusions = exclusion_spans(history.maintenance, rules)
             classified[id(rules)] = classify_downtime(spans, exclusions, rules)
         context = _MonthContext(
             history,
@@ -590,7 +600,12 @@ def _month_facts(ctx: _MonthContext, downtime: Downtime) -> Facts:
         "p": percent,
         "t": str(rules.target_percent),
         "ok": met,
-        "r": [rules.threshold, rules.min_outage_seconds, list(rules.excluded_maintenance_kinds)],
+        "r": [
+            rules.threshold,
+            rules.min_outage_seconds,
+            list(rules.excluded_maintenance_kinds),
+            rules.maintenance_excluded_from,
+        ],
         "tv": [instant_text(ctx.version.version.effective_from), ctx.version.version.event_id],
         "u": [[p.start, p.end, list(p.outage_ids), *p.continuous] for p in figures.counted],
         "i": [[p.start, p.end, list(p.outage_ids), p.reason] for p in figures.ignored],
@@ -614,7 +629,8 @@ def _month_facts(ctx: _MonthContext, downtime: Downtime) -> Facts:
 def document(facts: Facts) -> Document:
     """The report document (the JSON shape of `AvailabilityReport`) of a month's facts."""
     unavailable, excluded, ignored = facts["f"]
-    threshold, minimum, kinds = facts["r"]
+    threshold, minimum, kinds, *later = facts["r"]
+    excluded_from = later[0] if later else "window_start"  # rows stored before the option
     maintenance = {m["maintenance_id"]: m for m in facts["mw"]}
     return {
         "account_id": facts["a"],
@@ -634,6 +650,7 @@ def document(facts: Facts) -> Document:
         "threshold": threshold,
         "min_outage_seconds": minimum,
         "excluded_maintenance_kinds": kinds,
+        "maintenance_excluded_from": excluded_from,
         "terms": {"effective_from": facts["tv"][0], "event_id": facts["tv"][1]},
         "unavailable_periods": [
             {

@@ -76,7 +76,12 @@ class AccountBuilder:
         return self
 
     def maintenance(
-        self, maintenance_id: str, start: str, end: str, kind: str = "scheduled"
+        self,
+        maintenance_id: str,
+        start: str,
+        end: str,
+        kind: str = "scheduled",
+        declared_at: str | None = None,
     ) -> AccountBuilder:
         self.maintenance_windows.append(
             MaintenanceRecord(
@@ -85,7 +90,7 @@ class AccountBuilder:
                 at(start),
                 at(end),
                 None,
-                at(start),
+                at(declared_at or start),
                 "ops",
                 False,
                 [ref("maintenance.scheduled", at(start))],

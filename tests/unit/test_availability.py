@@ -186,6 +186,40 @@ def test_maintenance_of_a_kind_the_terms_do_not_exclude_is_not_cut_out() -> None
     assert (r.unavailable_seconds, r.excluded_seconds) == (720, 0)
 
 
+def _declared_late(excluded_from: str) -> AvailabilityReport:
+    """The classic dispute: a 50-minute outage from 09:00; emergency maintenance for 09:00-09:45
+    is declared at 09:20, twenty minutes into it."""
+    builder = (
+        account(maintenance_excluded_from=excluded_from)
+        .outage("o-1", "2026-06-18T09:00:00Z", "2026-06-18T09:50:00Z")
+        .maintenance(
+            "m-1",
+            "2026-06-18T09:00:00Z",
+            "2026-06-18T09:45:00Z",
+            kind="emergency",
+            declared_at="2026-06-18T09:20:00Z",
+        )
+    )
+    return report(builder, "2026-06")
+
+
+def test_late_declared_maintenance_is_excluded_from_its_start_by_default() -> None:
+    r = _declared_late("window_start")
+    # 45 minutes excluded; the 5 minutes left (09:45-09:50) just reach the threshold
+    assert (r.excluded_seconds, r.unavailable_seconds) == (2_700, 300)
+    assert r.maintenance_excluded_from == "window_start"
+
+
+def test_late_declared_maintenance_is_excluded_only_from_its_declaration_if_the_terms_say() -> None:
+    r = _declared_late("declaration")
+    # 09:00-09:20 counts (1,200 s), 09:20-09:45 excluded (1,500 s), 09:45-09:50 counts (300 s)
+    assert (r.excluded_seconds, r.unavailable_seconds) == (1_500, 1_500)
+    assert [(p.start, p.end) for p in r.unavailable_periods] == [
+        (at("2026-06-18T09:00:00Z"), at("2026-06-18T09:20:00Z")),
+        (at("2026-06-18T09:45:00Z"), at("2026-06-18T09:50:00Z")),
+    ]
+
+
 def test_service_wide_outages_count_and_another_accounts_do_not() -> None:
     builder = (
         account("acme")
