@@ -57,9 +57,11 @@ def _own_ticks() -> int:
             processes[int(stat.parent.name)] = (int(rest[1]), name, rest)
     total = 0
     for pid, (_, name, rest) in processes.items():
-        if pid == os.getpid():
-            total += sum(int(v) for v in rest[11:15])  # utime, stime, cutime, cstime
-        elif name.startswith(("postgres", "postmaster")) or _descends_from_us(pid, processes):
+        if pid == os.getpid() or name.startswith(("postgres", "postmaster")):
+            # utime, stime, and the exited children's (a closed connection's backend process is
+            # the postmaster's child)
+            total += sum(int(v) for v in rest[11:15])
+        elif _descends_from_us(pid, processes):
             total += int(rest[11]) + int(rest[12])
     return total
 
