@@ -53,9 +53,7 @@ __all__ = [
     "from_stored_form",
     "governing_version",
     "has_content",
-    "monthly_documents",
     "monthly_facts",
-    "monthly_reports",
     "stored_form",
 ]
 
@@ -449,7 +447,7 @@ def availability_report(
         raise InvalidQuery(
             f"the terms of {history.account_id!r} in force for {month} have no availability section"
         )
-    reports = monthly_reports(
+    facts = monthly_facts(
         history,
         [month],
         query_time=query_time,
@@ -457,51 +455,9 @@ def availability_report(
         as_of_position=as_of_position,
         terms=terms,
     )
-    if month not in reports:
+    if month not in facts:
         raise InvalidQuery(f"{history.account_id!r} was not subscribed in {month}")
-    return reports[month]
-
-
-def monthly_reports(
-    history: AccountHistory,
-    months: Iterable[Month],
-    *,
-    query_time: datetime,
-    as_of: datetime | None = None,
-    as_of_position: int | None = None,
-    terms: ContractTerms | None = None,
-) -> dict[Month, AvailabilityReport]:
-    """Reports for several months of one account (see `monthly_documents`)."""
-    documents = monthly_documents(
-        history,
-        months,
-        query_time=query_time,
-        as_of=as_of,
-        as_of_position=as_of_position,
-        terms=terms,
-    )
-    return {month: AvailabilityReport.model_validate(doc) for month, doc in documents.items()}
-
-
-def monthly_documents(
-    history: AccountHistory,
-    months: Iterable[Month],
-    *,
-    query_time: datetime,
-    as_of: datetime | None = None,
-    as_of_position: int | None = None,
-    terms: ContractTerms | None = None,
-) -> dict[Month, Document]:
-    """Report documents (the JSON shape of `AvailabilityReport`) for several months."""
-    facts = monthly_facts(
-        history,
-        months,
-        query_time=query_time,
-        as_of=as_of,
-        as_of_position=as_of_position,
-        terms=terms,
-    )
-    return {month: document(found) for month, found in facts.items()}
+    return AvailabilityReport.model_validate(document(facts[month]))
 
 
 def monthly_facts(

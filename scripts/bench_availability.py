@@ -25,17 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import psycopg
-from benchlib import (
-    Series,
-    checkpoint,
-    machine_line,
-    postgres_database,
-    ratio_median,
-    report,
-    schema_url,
-    scratch_dir,
-    timed,
-)
+from benchlib import Series, Store, machine_line, ratio_median, report, stores, timed
 from sampledata import availability_year
 
 from ledger.application import SlaLedger
@@ -129,16 +119,15 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def read_floor(store: Store) -> Callable[[str], int]:
+    return sqlite_floor if store.name == "SQLite" else postgres_floor
+
+
 def bench(
-    name: str,
-    big_url: str,
-    small_url: str,
-    floor: Callable[[str], int],
-    before_write: Callable[[], None],
-    args: argparse.Namespace,
-    facts: list[dict[str, Any]],
-    queried: list[str],
+    store: Store, args: argparse.Namespace, facts: list[dict[str, Any]], queried: list[str]
 ) -> list[tuple[str, ...]]:
+    name, big_url, small_url = store.name, store.url("big"), store.url("small")
+    floor = read_floor(store)
     print(f"{name}: importing {len(facts):,} facts ...", flush=True)
     big = open_ledger(big_url)
     started = time.perf_counter()
@@ -157,7 +146,7 @@ def bench(
         with timed() as phase:
             count = floor(big_url)
         floor_series.add(count / phase.seconds, phase)
-        before_write()
+        store.before_write()
         with timed() as phase:
             result = ReadModelRunner(big).rebuild()
         rebuild_series.add(events / phase.seconds, phase)
@@ -213,29 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     facts = list(availability_year(args.accounts, args.events))
     queried = [f"acct-{n:05d}" for n in range(max(1, args.accounts // 100))]
     rows = [("store", "scenario", "data", "ledger", "floor", "ratio", "target", "machine")]
-    with scratch_dir() as directory, postgres_database("sla_ledger_bench") as database:
-        if args.backend in ("sqlite", "both"):
-            rows += bench(
-                "SQLite",
-                f"sqlite:///{directory}/big.db",
-                f"sqlite:///{directory}/small.db",
-                sqlite_floor,
-                lambda: None,
-                args,
-                facts,
-                queried,
-            )
-        if args.backend in ("postgres", "both"):
-            rows += bench(
-                "PostgreSQL",
-                schema_url(database, "big"),
-                schema_url(database, "small"),
-                postgres_floor,
-                lambda: checkpoint(database),
-                args,
-                facts,
-                queried,
-            )
+    with stores(args.backend) as chosen:
+        for store in chosen:
+            rows += bench(store, args, facts, queried)
     print()
     print(report(rows))
     return 0

@@ -29,24 +29,13 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from bench_availability import load, postgres_floor, sqlite_floor
-from benchlib import (
-    Series,
-    checkpoint,
-    machine_line,
-    postgres_database,
-    ratio_median,
-    report,
-    schema_url,
-    scratch_dir,
-    timed,
-)
+from bench_availability import load, read_floor
+from benchlib import Series, Store, machine_line, ratio_median, report, stores, timed
 from sampledata import availability_terms, availability_year
 
 from ledger.store import StoreLocation, open_ledger
@@ -141,14 +130,10 @@ def postgres_account_floor(url: str, account: str) -> int:
 
 
 def bench(
-    name: str,
-    url: str,
-    floor: Callable[[str], int],
-    account_floor: Callable[[str, str], int],
-    before_write: Callable[[], None],
-    args: argparse.Namespace,
-    facts: list[dict[str, Any]],
+    store: Store, args: argparse.Namespace, facts: list[dict[str, Any]]
 ) -> list[tuple[str, ...]]:
+    name, url, floor = store.name, store.url("replay"), read_floor(store)
+    account_floor = sqlite_account_floor if store.name == "SQLite" else postgres_account_floor
     print(f"{name}: importing {len(facts):,} facts ...", flush=True)
     ledger = open_ledger(url)
     started = time.perf_counter()
@@ -171,7 +156,7 @@ def bench(
         series["all"].add(everyone["seconds"])
         digests.add(everyone["digest"])
         peaks.append(everyone["peak_mib"])
-        before_write()
+        store.before_write()
         with timed() as phase:
             ReadModelRunner(ledger).rebuild()
         series["rebuild"].add(phase.seconds, phase)
@@ -234,27 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     print(machine_line())
     facts = list(availability_year(args.accounts, args.events))
     rows = [("store", "scenario", "data", "ledger", "floor", "ratio", "notes")]
-    with scratch_dir() as directory, postgres_database("sla_ledger_bench") as database:
-        if args.backend in ("sqlite", "both"):
-            rows += bench(
-                "SQLite",
-                f"sqlite:///{directory}/replay.db",
-                sqlite_floor,
-                sqlite_account_floor,
-                lambda: None,
-                args,
-                facts,
-            )
-        if args.backend in ("postgres", "both"):
-            rows += bench(
-                "PostgreSQL",
-                schema_url(database, "replay"),
-                postgres_floor,
-                postgres_account_floor,
-                lambda: checkpoint(database),
-                args,
-                facts,
-            )
+    with stores(args.backend) as chosen:
+        for store in chosen:
+            rows += bench(store, args, facts)
     print()
     print(report(rows))
     return 0

@@ -30,18 +30,8 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from bench_availability import load, percentile, postgres_floor, sqlite_floor
-from benchlib import (
-    Series,
-    checkpoint,
-    machine_line,
-    postgres_database,
-    ratio_median,
-    report,
-    schema_url,
-    scratch_dir,
-    timed,
-)
+from bench_availability import load, percentile, read_floor
+from benchlib import Series, Store, machine_line, ratio_median, report, stores, timed
 from sampledata import ticket_year
 
 from ledger.domain import contract_id, ticket_id
@@ -116,14 +106,10 @@ def report_latencies(
 
 
 def bench(
-    name: str,
-    url: str,
-    floor: Callable[[str], int],
-    fetch: Callable[[str], Fetch],
-    before_write: Callable[[], None],
-    args: argparse.Namespace,
-    facts: list[dict[str, Any]],
+    store: Store, args: argparse.Namespace, facts: list[dict[str, Any]]
 ) -> list[tuple[str, ...]]:
+    name, url, floor = store.name, store.url("tickets"), read_floor(store)
+    fetch = sqlite_fetch if store.name == "SQLite" else postgres_fetch
     print(f"{name}: importing {len(facts):,} facts ...", flush=True)
     ledger = open_ledger(url)
     started = time.perf_counter()
@@ -139,7 +125,7 @@ def bench(
         with timed() as phase:
             count = floor(url)
         floor_series.add(count / phase.seconds, phase)
-        before_write()
+        store.before_write()
         with timed() as phase:
             result = ReadModelRunner(ledger).rebuild()
         rebuild_series.add(events / phase.seconds, phase)
@@ -198,27 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     print(machine_line())
     facts = list(ticket_year(args.studios, args.tickets))
     rows = [("store", "scenario", "data", "ledger", "floor", "ratio", "machine")]
-    with scratch_dir() as directory, postgres_database("sla_ledger_bench") as database:
-        if args.backend in ("sqlite", "both"):
-            rows += bench(
-                "SQLite",
-                f"sqlite:///{directory}/tickets.db",
-                sqlite_floor,
-                sqlite_fetch,
-                lambda: None,
-                args,
-                facts,
-            )
-        if args.backend in ("postgres", "both"):
-            rows += bench(
-                "PostgreSQL",
-                schema_url(database, "tickets"),
-                postgres_floor,
-                postgres_fetch,
-                lambda: checkpoint(database),
-                args,
-                facts,
-            )
+    with stores(args.backend) as chosen:
+        for store in chosen:
+            rows += bench(store, args, facts)
     print()
     print(report(rows))
     return 0

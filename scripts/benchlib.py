@@ -152,6 +152,40 @@ def schema_url(database: StoreLocation, schema: str) -> str:
     return f"postgresql://{database.user}@{database.host}:{database.port}/{database.dbname}?schema={schema}"
 
 
+@dataclass(frozen=True)
+class Store:
+    """One back end under benchmark: where its stores live, and what precedes a timed write."""
+
+    name: str  # "SQLite" or "PostgreSQL"
+    url: Callable[[str], str]  # a store's name -> its URL
+    before_write: Callable[[], None]
+
+
+@contextlib.contextmanager
+def stores(choice: str) -> Iterator[list[Store]]:
+    """The back ends `choice` names ("sqlite", "postgres" or "both"), in scratch space that is
+    removed afterwards (a directory for SQLite, a database of this run's own for PostgreSQL)."""
+    with scratch_dir() as directory, postgres_database("sla_ledger_bench") as database:
+        chosen = []
+        if choice in ("sqlite", "both"):
+            chosen.append(
+                Store("SQLite", lambda name: f"sqlite:///{directory}/{name}.db", _nothing)
+            )
+        if choice in ("postgres", "both"):
+            chosen.append(
+                Store(
+                    "PostgreSQL",
+                    lambda name: schema_url(database, name),
+                    lambda: checkpoint(database),
+                )
+            )
+        yield chosen
+
+
+def _nothing() -> None:
+    pass
+
+
 def checkpoint(database: StoreLocation) -> None:
     with psycopg.connect(database.connection_string(), autocommit=True) as conn:
         conn.execute("CHECKPOINT")
