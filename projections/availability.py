@@ -250,10 +250,13 @@ def governing_version(contract: ContractHistory, month: Month) -> VersionRecord:
 def subscribed_period(
     contract: ContractHistory, start: datetime, end: datetime
 ) -> tuple[datetime, datetime] | None:
-    """Rule `subscribed_time_only`: [start, end) cut to the subscription (signing to its end)."""
+    """Rule `subscribed_time_only`: [start, end) cut to the subscription (signing to its end).
+    A period shorter than one whole second (`whole_seconds`) measures nothing."""
     period_start = max(start, contract.starts_at)
     period_end = min(end, contract.terminated_at) if contract.terminated_at else end
-    return (period_start, period_end) if period_start < period_end else None
+    if floor_to_second(period_start) >= floor_to_second(period_end):
+        return None
+    return period_start, period_end
 
 
 def outage_spans(records: Iterable[OutageRecord], query_time: datetime) -> list[OutageSpan]:

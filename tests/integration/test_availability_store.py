@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.application import SlaLedger
+from ledger.errors import InvalidQuery
 from ledger.store import open_ledger
 from ledger.timevalues import Month
 from projections.availability import AvailabilityReport, from_stored_form
@@ -22,6 +23,7 @@ from projections.history import EventRef, event_ref
 from projections.reports import Reports
 from projections.runner import ReadModelRunner
 from projections.views import PageWrite, ReadModels
+from tests.builders import at
 from tests.factories import corrected, maintenance, outage, outage_started, record, signed
 from tests.histories import random_batches
 
@@ -276,3 +278,22 @@ def test_concurrent_catch_ups_never_fail_and_agree_with_a_rebuild(database_url: 
     }
     for ledger in (writer, *others):
         ledger.close()
+
+
+def test_a_termination_half_a_second_into_a_month_measures_nothing_there_and_breaks_nothing(
+    ledger: SlaLedger,
+) -> None:
+    """Rule `whole_seconds`: 00:00:00.500 counts as 00:00:00, so April holds no subscribed second.
+    A service-wide outage touching April must not stop the read model (nor any report)."""
+    record(
+        ledger,
+        signed("acme"),
+        {"type": "contract.terminated", "account_id": "acme", "at": "2026-04-01T00:00:00.500Z"},
+        outage("everyone", "2026-03-31T23:50:00Z", "2026-04-01T00:20:00Z"),
+    )
+    service = reports(ledger)
+    march = service.availability("acme", Month(2026, 3))
+    assert (march.unavailable_seconds, march.period_end) == (600, at("2026-04-01T00:00:00Z"))
+    with pytest.raises(InvalidQuery, match="not subscribed"):
+        service.availability("acme", Month(2026, 4))
+    assert service.breaches(Month(2026, 4)).breaches == []
