@@ -5,7 +5,7 @@ Two conveniences are resolved here, once, at signing or amendment:
 - `"template": NAME` starts from one of the shipped source SLAs; any field given beside it
   overrides the template's value (objects merge key by key, everything else replaces).
 - a calendar's `"holidays": {"country": "NL", "add": [...], "remove": [...]}` is expanded with the
-  `holidays` package into an explicit list of dates for the subscription term's years.
+  `holidays` package into an explicit list of dates for the term's first year and ten more.
 
 The stored event keeps only the expanded result, so the clock never consults the library again.
 """
@@ -20,7 +20,7 @@ from typing import Any
 import holidays as holiday_library
 
 from ledger.terms import WEEKDAYS, ContractTerms
-from ledger.timevalues import Month, contract_zone
+from ledger.timevalues import contract_zone
 
 __all__ = ["TEMPLATES", "expand_terms"]
 
@@ -136,15 +136,19 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return base
 
 
+HOLIDAY_YEARS_AHEAD = 10
+"""Rule `holiday_years`: generated holidays cover the term's first year and the ten after it, so
+renewed terms keep their holidays; a longer contract lists `years` itself."""
+
+_EARLIEST_HOLIDAY_YEAR, _LATEST_HOLIDAY_YEAR = 1900, 2200
+
+
 def _term_years(term: Any) -> list[int]:
     try:
         start = date.fromisoformat(term["start"])
-        months = int(term.get("months", 12))
     except (KeyError, TypeError, ValueError):
         return []
-    first = Month(start.year, start.month)
-    last = first.plus(months)  # the term ends inside this month, or at its start
-    return list(range(first.year, last.year + 1))
+    return list(range(start.year, start.year + HOLIDAY_YEARS_AHEAD + 1))
 
 
 def _expand_holidays(calendar: dict[str, Any], default_years: list[int]) -> None:
@@ -154,19 +158,46 @@ def _expand_holidays(calendar: dict[str, Any], default_years: list[int]) -> None
     unknown = set(spec) - {"country", "years", "add", "remove", "subdivision"}
     if unknown:
         raise ValueError(f"holidays: unknown field(s) {', '.join(sorted(unknown))}")
-    years = spec.get("years") or default_years
-    generated = holiday_library.country_holidays(
-        spec["country"], subdiv=spec.get("subdivision"), years=years
-    )
-    added = {date.fromisoformat(str(day)) for day in spec.get("add", [])}
-    removed = {date.fromisoformat(str(day)) for day in spec.get("remove", [])}
+    country, subdivision = spec["country"], spec.get("subdivision")
+    if not isinstance(country, str) or not isinstance(subdivision, str | None):
+        raise ValueError('holidays: country and subdivision must be strings, e.g. "NL"')
+    years = _holiday_years(spec.get("years")) or default_years
+    try:
+        generated = holiday_library.country_holidays(country, subdiv=subdivision, years=years)
+    except NotImplementedError as error:
+        raise ValueError(f"holidays: {error}") from None
+    added = _holiday_dates(spec, "add")
+    removed = _holiday_dates(spec, "remove")
     dates = (set(generated) | added) - removed
-    source = f"holidays {version('holidays')} {spec['country']} {_years_text(years)}"
+    source = f"holidays {version('holidays')} {country} {_years_text(years)}"
     if added:
         source += "; added " + ", ".join(sorted(day.isoformat() for day in added))
     if removed:
         source += "; removed " + ", ".join(sorted(day.isoformat() for day in removed))
     calendar["holidays"] = {"dates": sorted(day.isoformat() for day in dates), "source": source}
+
+
+def _holiday_years(years: Any) -> list[int]:
+    if years is None:
+        return []
+    if not isinstance(years, list) or not all(
+        type(year) is int and _EARLIEST_HOLIDAY_YEAR <= year <= _LATEST_HOLIDAY_YEAR
+        for year in years
+    ):
+        raise ValueError(
+            f"holidays.years: a list of years {_EARLIEST_HOLIDAY_YEAR}-{_LATEST_HOLIDAY_YEAR}"
+        )
+    return sorted(set(years))
+
+
+def _holiday_dates(spec: dict[str, Any], field: str) -> set[date]:
+    days = spec.get(field, [])
+    if not isinstance(days, list) or not all(isinstance(day, str) for day in days):
+        raise ValueError(f'holidays.{field}: a list of dates like "2026-04-03"')
+    try:
+        return {date.fromisoformat(day) for day in days}
+    except ValueError as error:
+        raise ValueError(f"holidays.{field}: {error}") from None
 
 
 def _years_text(years: list[int]) -> str:

@@ -353,6 +353,20 @@ def test_bad_input_is_422_with_the_field_and_changes_nothing(api: Api) -> None:
     )
     imported = api.call("operator", "POST", "/events", content=bad_file)
     assert imported.status_code == 422 and imported.json()["problems"][0]["line"] == 2
+    for holidays, reason in [({"country": "XX"}, "Country XX"), ({"country": 5}, "strings")]:
+        contract = api.call(
+            "operator",
+            "PUT",
+            "/accounts/gamma/contract",
+            json={
+                "effective_from": "2026-01-01T00:00:00Z",
+                "terms": {
+                    "template": "vivition-business",
+                    "support": {"calendars": {"business": {"holidays": holidays}}},
+                },
+            },
+        )
+        assert contract.status_code == 422 and reason in contract.text, contract.text
     assert api.call("operator", "GET", "/readyz").json()["last_position"] == before
 
 

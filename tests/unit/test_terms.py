@@ -89,6 +89,54 @@ def test_a_term_starting_mid_year_gets_both_years_holidays() -> None:
     assert date(2026, 12, 25) in dates and date(2027, 4, 27) in dates
 
 
+def test_holidays_reach_ten_years_past_the_term_start_so_renewed_terms_keep_them() -> None:
+    """Rule `holiday_years`: a 2024 contract renewed twice still closes on King's Day 2026."""
+    terms = expand_terms({"template": "vivition-business", "term": {"start": "2024-01-01"}}, JAN_1)
+    assert terms.support is not None
+    holidays = terms.support.calendars["business"].holidays
+    assert {date(2024, 4, 27), date(2026, 4, 27), date(2034, 4, 27)} <= set(holidays.dates)
+    assert date(2035, 4, 27) not in holidays.dates
+    assert "NL 2024-2034" in holidays.source
+
+
+def test_holidays_for_the_years_a_contract_lists() -> None:
+    terms = expand_terms(
+        {
+            "template": "vivition-business",
+            "support": {
+                "calendars": {"business": {"holidays": {"country": "NL", "years": [2040]}}}
+            },
+        },
+        JAN_1,
+    )
+    assert terms.support is not None
+    assert terms.support.calendars["business"].holidays.dates[0].year == 2040
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason"),
+    [
+        ({"country": "XX"}, "Country XX not available"),
+        ({"country": "NL", "subdivision": "ZZ"}, "does not have subdivision ZZ"),
+        ({"country": 5}, "must be strings"),
+        ({"country": "NL", "add": [None]}, "holidays.add: a list of dates"),
+        ({"country": "NL", "remove": 5}, "holidays.remove: a list of dates"),
+        ({"country": "NL", "add": ["2026-02-30"]}, "holidays.add: day is out of range"),
+        ({"country": "NL", "years": [99999]}, "holidays.years: a list of years 1900-2200"),
+        ({"country": "NL", "years": "2026"}, "holidays.years"),
+    ],
+)
+def test_a_bad_holiday_list_is_rejected_with_its_reason(
+    spec: dict[str, object], reason: str
+) -> None:
+    fact = parse_fact(signed(support={"calendars": {"b": {"holidays": spec}}, "priorities": {}}))
+    assert fact.type == "contract.signed"
+    with pytest.raises(FactRejected) as rejected:
+        expanded_terms(fact)
+    assert rejected.value.problems[0][0] == "terms"
+    assert reason in rejected.value.problems[0][1]
+
+
 def test_the_term_start_defaults_to_the_local_date_of_the_effective_time() -> None:
     amsterdam_midnight = datetime(2025, 12, 31, 23, 0, tzinfo=UTC)  # 2026-01-01 00:00 +01:00
     terms = expand_terms({"template": "vivition-business"}, amsterdam_midnight)
