@@ -7,7 +7,7 @@ recorded at or before that instant: "what did we know, and tell the customer, th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -304,7 +304,7 @@ class Reports:
         self, account_id: str, term: int, known: KnownBy
     ) -> tuple[AccountHistory, int]:
         contract = load_contract(self.ledger.reader, account_id, known.upto).contracts[account_id]
-        start, end = term_bounds(contract.terms_versions(), term)
+        start, end = _whole_months(*term_bounds(contract.terms_versions(), term), contract.timezone)
         histories = load_histories(
             self.ledger.reader,
             [account_id],
@@ -434,20 +434,29 @@ class Reports:
             tickets=True,
         )
 
-    def _month_credit(self, account_id: str, month: Month, known: KnownBy) -> TermCredit:
+    def _month_credit(self, account_id: str, month: Month, known: KnownBy) -> list[TermCredit]:
+        """The month's credit in each term it falls in (two when a renewal date cuts it)."""
         contract = load_contract(self.ledger.reader, account_id, known.upto).contracts[account_id]
-        term = term_at(contract, month.bounds(contract_zone(contract.timezone))[0])
-        history, _ = self._term_history(account_id, term, known)
-        return term_credit(history, term, query_time=known.query_time, months=(month, month))
+        terms = _terms_between(contract, month, month, known.query_time) or [
+            term_at(contract, month.bounds(contract_zone(contract.timezone))[0])
+        ]
+        credits = []
+        for term in terms:
+            history, _ = self._term_history(account_id, term, known)
+            credits.append(
+                term_credit(history, term, query_time=known.query_time, months=(month, month))
+            )
+        return credits
 
     def diff(self, account_id: str, month: Month, as_of: datetime, vs: datetime) -> Diff:
         """One account-month as known at two recorded times, and the events that changed it."""
         before, after = self.known_by(as_of), self.known_by(vs)
-        credit = self._month_credit(account_id, month, after)
-        new = month_outcome(credit.months, credit.currency)
+        credits = self._month_credit(account_id, month, after)
+        new = _whole_month_outcome(credits)
         try:
-            earlier = self._month_credit(account_id, month, before)
-            old: MonthOutcome | None = month_outcome(earlier.months, earlier.currency)
+            old: MonthOutcome | None = _whole_month_outcome(
+                self._month_credit(account_id, month, before)
+            )
         except NotFound:
             old = None  # the account was not known yet at the earlier time
         return Diff(
@@ -460,8 +469,36 @@ class Reports:
             old=old,
             new=new,
             changed=changed_fields(old, new),
-            changed_by=[ref for ref in credit.evidence if before.upto < ref.position <= after.upto],
+            changed_by=[
+                ref
+                for ref in _by_position(ref for credit in credits for ref in credit.evidence)
+                if before.upto < ref.position <= after.upto
+            ],
         )
+
+
+def _whole_months(start: datetime, end: datetime, timezone: str) -> tuple[datetime, datetime]:
+    """[start, end) widened to whole months: a month cut by a term boundary is measured whole."""
+    zone = contract_zone(timezone)
+    return (
+        Month.containing(start, zone).bounds(zone)[0],
+        Month.containing(end - timedelta(microseconds=1), zone).bounds(zone)[1],
+    )
+
+
+def _whole_month_outcome(credits: list[TermCredit]) -> MonthOutcome:
+    """A month's outcome from its slices in every term it falls in."""
+    currencies = sorted({credit.currency for credit in credits})
+    if len(currencies) > 1:
+        raise InvalidQuery(
+            f"the month is split between terms billed in {' and '.join(currencies)}; "
+            "compare each term's credits instead"
+        )
+    return month_outcome([c for credit in credits for c in credit.months], currencies[0])
+
+
+def _by_position(refs: Iterable[EventRef]) -> list[EventRef]:
+    return sorted({ref.position: ref for ref in refs}.values(), key=lambda ref: ref.position)
 
 
 def _terms_between(

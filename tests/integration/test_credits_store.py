@@ -159,3 +159,30 @@ def test_diff_shows_what_changed_between_two_recorded_times_and_why(ledger: SlaL
     assert found.changed == ["availability_percent", "met", "credit_percent", "amount"]
     assert [ref.type for ref in found.changed_by] == ["outage.started", "outage.ended"]
     assert found.as_of_position == 3 and found.vs_position == 5
+
+
+def test_a_month_split_by_the_term_end_is_measured_whole_in_both_terms(ledger: SlaLedger) -> None:
+    """Rule `partial_months`: the tier of the slice 1-15 July 2026 uses July's availability,
+    including an outage on 20 July that falls in term 2 (2 h: 99.7311 %: 10 %)."""
+    reports = Reports(ledger, clock=lambda: datetime(2026, 8, 2, tzinfo=UTC))
+    record(ledger, signed("acme", "2025-07-15T00:00:00Z", **TERMS))
+    before_the_outage = recorded_now()
+    record(ledger, outage("july", "2026-07-20T10:00:00Z", "2026-07-20T12:00:00Z"))
+    last = reports.credits("acme", term=1).months[-1]
+    first = reports.credits("acme", term=2).months[0]
+    assert (last.month, last.seconds, last.availability_percent) == (
+        "2026-07",
+        14 * 86_400,
+        "99.7311",
+    )
+    assert (first.month, first.seconds, first.availability_percent) == (
+        "2026-07",
+        17 * 86_400,
+        "99.7311",
+    )
+    # 1 000 x 14/31 x 10 % = 45.16; 1 000 x 17/31 x 10 % = 54.84
+    assert (last.amount, first.amount) == ("45.16", "54.84")
+    # the diff of the month adds both slices: 1 000 x 31/31 x 10 %
+    found = reports.diff("acme", Month(2026, 7), before_the_outage, recorded_now())
+    assert (found.old.amount, found.new.amount) == ("0.00", "100.00")  # type: ignore[union-attr]
+    assert [ref.type for ref in found.changed_by] == ["outage.started", "outage.ended"]
