@@ -127,6 +127,16 @@ class OpeningHours:
             day += timedelta(days=1)
         raise ValueError("the calendar does not open often enough to reach the target")
 
+    def next_open_instant(self, instant: int) -> int:
+        """The first instant at or after `instant` at which the calendar is open."""
+        day = self.local_date(instant)
+        for _ in range(_MAX_DAYS_WITHOUT_OPENING * 10):
+            for open_start, open_end in self.day_intervals(day):
+                if open_end > instant:
+                    return max(open_start, instant)
+            day += timedelta(days=1)
+        raise ValueError("the calendar does not open often enough to reach the target")
+
     def closed_stretches(self, start: int, end: int) -> Iterator[tuple[int, int, ClosedReason]]:
         """The gaps between open intervals inside [start, end), with why each is closed."""
         for piece_start, piece_end, kind in self.partition(start, end):

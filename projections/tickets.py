@@ -268,6 +268,7 @@ class Tally:
     used: int  # open seconds counted, summed over the priorities that had a target
     fraction: Fraction  # Σ used under a priority / that priority's target
     exhausted_at: int | None  # the first instant the clock ran with nothing left
+    ran_out_at: int | None  # when the last open second was used (closing time, say)
 
 
 def seconds_left(fraction: Fraction, target_seconds: int) -> int:
@@ -282,17 +283,22 @@ def seconds_left(fraction: Fraction, target_seconds: int) -> int:
 
 def exhaustion_instant(
     stretch: ClockStretch, hours: OpeningHours, left: int, counted: int
-) -> int | None:
-    """The instant inside a running stretch at which the target runs out, if it does.
+) -> tuple[int, int] | None:
+    """When, inside a running stretch, the target runs out and when it is breached, if it is.
 
     Rule `breach_instant`: a target is breached at the first instant at which its clock is
     running with nothing left. A step that stops the clock at that very instant (resolved,
     paused, responded) comes first, so a ticket resolved exactly at its due instant meets it.
+    A target used up exactly at closing time is breached when the calendar next opens: a
+    ticket resolved in the evening of its due day meets it.
     """
     if counted < left:
         return None
-    instant = hours.add_open_seconds(stretch.start, left)
-    return instant if instant < stretch.end or stretch.until_now else None
+    ran_out = hours.add_open_seconds(stretch.start, left)
+    breached = hours.next_open_instant(ran_out)
+    if breached < stretch.end or (stretch.until_now and breached == stretch.end):
+        return ran_out, breached
+    return None
 
 
 def tally_clock(stretches: Iterable[ClockStretch], target_for: TargetFor, hours: HoursFor) -> Tally:
@@ -300,20 +306,21 @@ def tally_clock(stretches: Iterable[ClockStretch], target_for: TargetFor, hours:
 
     A stretch whose priority has no target for the metric counts nothing.
     """
-    used, fraction, exhausted_at = 0, Fraction(0), None
+    used, fraction, exhaustion = 0, Fraction(0), None
     for stretch in stretches:
         target = target_for(stretch.priority)
         if stretch.status != "running" or target is None:
             continue
         calendar = hours(target.calendar)
         counted = calendar.open_seconds(stretch.start, stretch.end)
-        if exhausted_at is None:
+        if exhaustion is None:
             left = seconds_left(fraction, target.seconds)
-            exhausted_at = exhaustion_instant(stretch, calendar, left, counted)
+            exhaustion = exhaustion_instant(stretch, calendar, left, counted)
         if counted:
             used += counted
             fraction += Fraction(counted, target.seconds)
-    return Tally(used, fraction, exhausted_at)
+    ran_out_at, exhausted_at = exhaustion or (None, None)
+    return Tally(used, fraction, exhausted_at, ran_out_at)
 
 
 @dataclass(frozen=True)
@@ -440,13 +447,16 @@ def due_instant(reading: Reading, hours: HoursFor, now: int) -> int | None:
     after `now` on the current priority's calendar (the same instant as adding, to the last step
     that started it, what was left then). A paused or stopped clock has no due instant.
     """
-    if reading.tally.exhausted_at is not None:
-        return reading.tally.exhausted_at
+    if reading.tally.ran_out_at is not None:
+        return reading.tally.ran_out_at
     last = reading.stretches[-1]
     left = remaining_seconds(reading)
     if reading.target is None or left is None or last.status != "running":
         return None
-    return hours(reading.target.calendar).add_open_seconds(now, left)
+    calendar = hours(reading.target.calendar)
+    if left == 0:  # ran out at closing time and waits for the next opening to breach
+        return calendar.add_open_seconds(last.start, calendar.open_seconds(last.start, now))
+    return calendar.add_open_seconds(now, left)
 
 
 def metric_state(reading: Reading) -> State:

@@ -363,6 +363,24 @@ def test_exactly_at_the_due_instant() -> None:
     assert second_before.state == "open" and second_before.remaining_seconds == 1
 
 
+def test_used_up_at_closing_time_is_breached_only_when_the_clock_runs_again() -> None:
+    """Rule `breach_instant`: 4 business hours from 13:00 end at 17:00, closing time."""
+    monday = ("2026-03-16T13:00+01:00", "opened", "high")
+    evening = report(ticket(monday, ("2026-03-16T17:30+01:00", "resolved", None)), BUSINESS, NEXT)
+    assert (evening.state, evening.met_at) == ("met", at("2026-03-16T17:30+01:00"))
+    at_opening = ticket(monday, ("2026-03-17T09:00+01:00", "resolved", None))
+    assert report(at_opening, BUSINESS, NEXT).state == "met"
+    late = report(ticket(monday, ("2026-03-17T09:00:01+01:00", "resolved", None)), BUSINESS, NEXT)
+    assert (late.state, late.breached_at) == ("breached", at("2026-03-17T09:00+01:00"))
+    assert late.due_at == at("2026-03-16T17:00+01:00")
+    overnight = report(ticket(monday), BUSINESS, "2026-03-16T23:00+01:00")
+    assert (overnight.state, overnight.remaining_seconds) == ("open", 0)
+    assert overnight.due_at == at("2026-03-16T17:00+01:00")
+
+
+NEXT = "2026-03-20T12:00+01:00"
+
+
 RESPONSE_TOO = version(
     support={
         "priorities": {
