@@ -37,7 +37,7 @@ from ledger.records import (
     ScopeRow,
     WriteReceipt,
 )
-from ledger.subscription import renewal_term
+from ledger.subscription import renewal_term, term_bounds
 from ledger.timevalues import format_instant
 
 __all__ = ["RecordOutcome", "RecordedFact", "SlaLedger"]
@@ -352,19 +352,24 @@ def _renew(
     ws: _Workspace, fact: f.RenewalCompleted, event_id: str
 ) -> tuple[Aggregate, tuple[ScopeRow, ...]]:
     contract = ws.require_contract(fact.account_id)
-    credits = (contract.terms_at(fact.at) or contract.versions[0]).terms.credits
-    if credits is not None and credits.monthly_fee.currency != fact.credit_applied.currency:
-        raise RuleViolation(
-            "credit_applied.currency",
-            f"the contract's fee is in {credits.monthly_fee.currency}, "
-            f"not {fact.credit_applied.currency}",
-        )
     if fact.at < contract.starts_at:
         raise RuleViolation("at", "a renewal cannot come before the contract starts")
     try:
         term = fact.term or renewal_term(contract.versions, fact.at)
     except InvalidQuery as error:
         raise RuleViolation("at", str(error)) from None
+    term_start, _ = term_bounds(contract.versions, term)
+    if term_start > fact.at:
+        raise RuleViolation(
+            "term", f"term {term} starts at {format_instant(term_start)}, after this renewal"
+        )
+    credits = (contract.terms_at(term_start) or contract.versions[0]).terms.credits
+    if credits is not None and credits.monthly_fee.currency != fact.credit_applied.currency:
+        raise RuleViolation(
+            "credit_applied.currency",
+            f"term {term}'s fee is in {credits.monthly_fee.currency}, "
+            f"not {fact.credit_applied.currency}",
+        )
     applied = {"amount": str(fact.credit_applied.amount), "currency": fact.credit_applied.currency}
     contract.complete_renewal(fact.at, term, applied, event_id)
     return contract, (ScopeRow(fact.account_id, "renewal", fact.at, None),)

@@ -356,7 +356,7 @@ def _credit_of(
     facts: Facts | None,
     breached: list[tuple[TicketReport, CreditTerms | None]],
 ) -> MonthCredit:
-    actual = governing_version(contract, slice_.month)
+    actual = slice_version(contract, slice_)
     version = _version(contract, terms, actual.version.effective_from)
     inside = [
         (report, credits)
@@ -364,6 +364,15 @@ def _credit_of(
         if slice_.start <= report.opened_at < slice_.end
     ]
     return month_credit(slice_, version, version.version.terms.credits, facts, inside)
+
+
+def slice_version(contract: ContractHistory, slice_: Slice) -> VersionRecord:
+    """Rule `slice_terms`: a month's credit follows the terms in force at its start (rule
+    `governing_terms`), but a slice that starts a term follows the terms the term starts with,
+    so a renewal that changes the fee or its currency governs the rest of that month."""
+    if slice_.start == slice_.month.bounds(contract_zone(contract.timezone))[0]:
+        return governing_version(contract, slice_.month)
+    return contract.version_at(slice_.start) or contract.versions[0]
 
 
 def _breached_tickets(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ledger.application import SlaLedger
-from ledger.errors import InvalidQuery
+from ledger.errors import InvalidQuery, RejectedFacts
 from ledger.timevalues import Month
 from projections.reports import Reports
 from tests.factories import amended, outage, record, renewal, signed
@@ -186,3 +186,28 @@ def test_a_month_split_by_the_term_end_is_measured_whole_in_both_terms(ledger: S
     found = reports.diff("acme", Month(2026, 7), before_the_outage, recorded_now())
     assert (found.old.amount, found.new.amount) == ("0.00", "100.00")  # type: ignore[union-attr]
     assert [ref.type for ref in found.changed_by] == ["outage.started", "outage.ended"]
+
+
+def test_a_renewal_into_dollars_bills_each_term_in_its_own_currency(ledger: SlaLedger) -> None:
+    """Rule `slice_terms`: term 2 (from 15 July 2026) is billed in USD from its first day;
+    term 1's renewal is settled in term 1's EUR; a term that has not begun cannot be renewed."""
+    reports = Reports(ledger, clock=lambda: datetime(2026, 8, 2, tzinfo=UTC))
+    dollars = {
+        **TERMS,
+        "credits": {**TERMS["credits"], "monthly_fee": {"amount": "1200.00", "currency": "USD"}},
+    }
+    record(
+        ledger,
+        signed("acme", "2025-07-15T00:00:00Z", **TERMS),
+        amended("acme", "2026-07-15T00:00:00Z", **dollars),
+        outage("july", "2026-07-20T10:00:00Z", "2026-07-20T12:00:00Z"),  # 99.7311 %: 10 %
+        renewal("acme", "2026-07-15T00:00:00Z", "45.16", term=1),
+    )
+    first, second = reports.credits("acme", term=1), reports.credits("acme", term=2)
+    assert (first.currency, first.total, first.difference) == ("EUR", "45.16", "0.00")
+    # 1 200 x 17/31 x 10 % = 65.81
+    assert (second.currency, second.months[0].amount, second.total) == ("USD", "65.81", "65.81")
+    with pytest.raises(RejectedFacts, match="term 3 starts at 2027-07-15T00:00:00Z"):
+        record(ledger, renewal("acme", "2026-08-01T00:00:00Z", "0.00", "USD", term=3))
+    with pytest.raises(RejectedFacts, match="term 2's fee is in USD, not EUR"):
+        record(ledger, renewal("acme", "2026-08-01T00:00:00Z", "0.00", term=2))
