@@ -197,8 +197,13 @@ def _month_starts(zone_name: str) -> tuple[list[int], list[Month]]:
 def months_touching_seconds(start: int, end: int, zone_name: str) -> list[Month]:
     """Like `months_touching`, for whole Unix seconds, by lookup in a table of month starts."""
     starts, months = _month_starts(zone_name)
-    first = max(bisect.bisect_right(starts, start) - 1, 0)
-    last = max(bisect.bisect_right(starts, end) - 1, first)
+    if not starts[0] <= start <= end < starts[-1]:  # the ledger's years reach past the table
+        zone = contract_zone(zone_name)
+        return months_touching(
+            datetime.fromtimestamp(start, zone), datetime.fromtimestamp(end, zone), zone
+        )
+    first = bisect.bisect_right(starts, start) - 1
+    last = bisect.bisect_right(starts, end) - 1
     return months[first : last + 1]
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.terms import AvailabilityTerms
-from ledger.timevalues import Month
+from ledger.timevalues import Month, contract_zone, months_touching, months_touching_seconds
 from projections.availability import OutageSpan, availability_report, classify_downtime
 from projections.intervals import intersect, merge, subtract, total
 from tests.builders import account
@@ -113,3 +113,21 @@ def test_more_outage_never_raises_availability(
     _, before = _april(outages, maintenance, threshold)
     _, after = _april([*outages, extra], maintenance, threshold)
     assert after >= before
+
+
+@given(
+    st.datetimes(datetime(1900, 1, 2), datetime(9998, 12, 30), timezones=st.just(UTC)),
+    st.integers(0, 400 * DAY),
+    st.sampled_from(["UTC", "Europe/Amsterdam", "Pacific/Kiritimati", "America/St_Johns"]),
+)
+def test_the_month_lookup_table_agrees_with_the_calendar_in_every_ledger_year(
+    start: datetime, length: int, zone_name: str
+) -> None:
+    """Rebuilds find an outage's months by table lookup; years outside the table still work."""
+    first = int(start.timestamp())
+    end = min(first + length, int(datetime(9998, 12, 31, tzinfo=UTC).timestamp()))
+    zone = contract_zone(zone_name)
+    expected = months_touching(
+        datetime.fromtimestamp(first, zone), datetime.fromtimestamp(end, zone), zone
+    )
+    assert months_touching_seconds(first, end, zone_name) == expected
