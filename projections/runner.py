@@ -326,11 +326,18 @@ def ticket_row(report: TicketReport, zone_name: str, position: int) -> TicketRow
         # Until it is resolved, a ticket's report changes with time alone (its clock runs, or its
         # pause grows): such rows are recomputed when read.
         live=report.lifecycle != "resolved",
-        due_at=report.due_at,
+        due_at=next_due(report),
         breached_at=report.breached_at,
         position=position,
         report=report.model_dump_json(),
     )
+
+
+def next_due(report: TicketReport) -> datetime | None:
+    """Rule `at_risk_due`: a ticket is due when the first of its running targets runs out
+    (a response due before the resolution puts the ticket at risk first)."""
+    running = [t.due_at for t in report.targets if t.running and t.due_at is not None]
+    return min(running, default=None)
 
 
 def _rows_of_tickets(

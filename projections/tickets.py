@@ -110,6 +110,7 @@ class TargetClock(ReportModel):
 
     metric: Metric
     state: State
+    running: bool  # the clock runs at the query time (not paused, answered or resolved)
     calendar: str | None
     calendar_timezone: str | None
     target_seconds: int | None
@@ -609,7 +610,9 @@ def ticket_report(
     )
 
 
-_GOVERNING_FIELDS = tuple(name for name in TargetClock.model_fields if name != "state")
+_GOVERNING_FIELDS = tuple(
+    name for name in TargetClock.model_fields if name not in ("state", "running")
+)
 
 
 def _governing_fields(clock: TargetClock | None) -> dict[str, Any]:
@@ -642,6 +645,7 @@ def _target_clock(reading: Reading, hours: HoursFor, now: int) -> TargetClock:
     return TargetClock(
         metric=reading.metric,
         state=metric_state(reading),
+        running=reading.stretches[-1].status == "running",
         calendar=target.calendar if target is not None else None,
         calendar_timezone=calendar.timezone if calendar is not None else None,
         target_seconds=target.seconds if target is not None else None,

@@ -229,3 +229,27 @@ def test_reports_do_not_depend_on_the_order_independent_events_were_imported(
         finally:
             ledger.close()
     assert answers[0] == answers[1]
+
+
+def test_at_risk_counts_a_response_due_before_the_resolution(ledger: SlaLedger) -> None:
+    """Rule `at_risk_due`: answer within 1 business hour, resolve within 4."""
+    targets = [
+        {"metric": "response", "seconds": 3_600, "calendar": "business"},
+        {"metric": "resolution", "seconds": 14_400, "calendar": "business"},
+    ]
+    record(
+        ledger,
+        signed(
+            "studio",
+            effective_from="2026-01-01T00:00:00+01:00",
+            template="vivition-business",
+            support={"priorities": {"high": {"targets": targets}}},
+        ),
+        ticket_opened("t-1", "2026-04-14T11:30:00+02:00", "high", "studio"),
+    )
+    noon = service(ledger, now="2026-04-14T12:00:00+02:00").at_risk(3_600)
+    assert [(t.ticket_id, t.seconds_left) for t in noon.tickets] == [("t-1", 1_800)]
+    record(ledger, ticket_step("t-1", "responded", "2026-04-14T12:10:00+02:00"))
+    answered = service(ledger, now="2026-04-14T12:15:00+02:00")
+    assert answered.at_risk(3_600).tickets == []  # the resolution is due at 15:30
+    assert [t.seconds_left for t in answered.at_risk(4 * 3_600).tickets] == [3 * 3_600 + 900]
