@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Request
@@ -49,7 +50,7 @@ from api.schemas import (
     checked_month,
     page_info,
 )
-from ledger.domain import contract_id
+from ledger.application import RecordOutcome
 from ledger.errors import InvalidQuery, LineError, NotFound, RejectedFacts
 from ledger.facts import FactRejected, parse_fact, parse_lines
 from ledger.timevalues import Month
@@ -85,14 +86,16 @@ CREATED: dict[int | str, dict[str, Any]] = {201: {"model": WriteResult, "descrip
 
 
 def _record(app: AppState, fact: dict[str, Any]) -> Any:
+    return _recording(lambda: app.ledger.record([(1, parse_fact(fact))]))
+
+
+def _recording(record: Callable[[], RecordOutcome]) -> RecordOutcome:
     try:
-        parsed = parse_fact(fact)
+        return record()
     except FactRejected as rejected:
         raise RejectedFacts(
             [LineError(1, field, why) for field, why in rejected.problems]
         ) from None
-    try:
-        return app.ledger.record([(1, parsed)])
     except RejectedFacts as rejected:
         # One fact naming an outage, ticket or account that does not exist: that is a 404.
         if all(problem.unknown for problem in rejected.errors):
@@ -233,10 +236,15 @@ def set_contract(
     idempotency: IdempotencyKey = None,
 ) -> JSONResponse:
     """The account's terms from `effective_from`: signs its contract, or amends it."""
-    known = bool(app.ledger.reader.rows_for([contract_id(account_id)], 2**62))
-    kind = "contract.amended" if known else "contract.signed"
-    fact = {"type": kind, "account_id": account_id, **_fields(body)}
-    return _write(app, key, idempotency, request, fact)
+    fields = _fields(body)
+    text = f"{request.method} {request.url.path} {sorted(fields.items())!r}"
+    return answer_write(
+        app,
+        key,
+        idempotency,
+        text,
+        lambda: _recording(lambda: app.ledger.record_terms(account_id, fields)),
+    )
 
 
 @writes.post("/accounts/{account_id}/termination", response_model=WriteResult, responses=CREATED)

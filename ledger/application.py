@@ -204,6 +204,28 @@ class SlaLedger(Application[UUID]):
     def record_fact(self, fact: f.AnyFact) -> RecordedFact:
         return self.record([(1, fact)]).facts[0]
 
+    def record_terms(self, account_id: str, fields: dict[str, Any]) -> RecordOutcome:
+        """Rule `set_terms`: the account's terms from `effective_from` (`PUT .../contract`).
+
+        Signs the contract if the account has none, else amends it; the same signing sent
+        again (a retry) is a duplicate, never a new amendment.
+
+        Raises:
+            FactRejected: the fields do not make a valid contract fact.
+            RejectedFacts, ConflictingFacts: as `record`.
+        """
+        signed = f.parse_fact({"type": "contract.signed", "account_id": account_id, **fields})
+        signing_id = event_id_for(signed, content_hash(signed))
+        known = self.reader.rows_for([contract_id(account_id)], 2**62)
+        if not known or signing_id in self.reader.load_for_write([signing_id], [])[0]:
+            try:
+                return self.record([(1, signed)])
+            except RejectedFacts:
+                if not self.reader.rows_for([contract_id(account_id)], 2**62):
+                    raise  # a concurrent first signing: amend what it signed
+        amended = f.parse_fact({"type": "contract.amended", "account_id": account_id, **fields})
+        return self.record([(1, amended)])
+
     def _record_once(
         self,
         batch: Sequence[tuple[int, f.AnyFact]],

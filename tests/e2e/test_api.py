@@ -394,6 +394,22 @@ def test_duplicates_conflicts_and_idempotency_keys(api: Api) -> None:
     )
 
 
+def test_putting_the_same_contract_twice_signs_it_once(api: Api) -> None:
+    """Rule `set_terms`: a retried PUT is a duplicate; different terms are an amendment."""
+    body = {"effective_from": "2026-01-01T00:00:00Z", "terms": {"template": "lifesize-extreme"}}
+    first = api.call("operator", "PUT", "/accounts/gamma/contract", json=body)
+    again = api.call("operator", "PUT", "/accounts/gamma/contract", json=body)
+    assert (first.status_code, again.status_code) == (201, 200), again.text
+    assert again.json()["events"][0]["status"] == "duplicate"
+    later = {**body, "effective_from": "2026-07-01T00:00:00Z"}
+    amended = api.call("operator", "PUT", "/accounts/gamma/contract", json=later)
+    assert amended.status_code == 201
+    events = api.call("operator", "GET", "/events?account_id=gamma").json()["events"]
+    assert [e["type"] for e in events] == ["contract.signed", "contract.amended"]
+    bad = api.call("operator", "PUT", "/accounts/gamma/contract", json={**body, "terms": {"x": 1}})
+    assert bad.status_code == 422 and bad.json()["problems"][0]["field"] == "terms.x"
+
+
 def test_events_paginate_without_loss(api: Api) -> None:
     seed(api)
     seen, after = [], 0
