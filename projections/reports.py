@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from ledger.application import SlaLedger
+from ledger.domain import contract_id
 from ledger.errors import InvalidQuery, NotFound
 from ledger.records import ALL_ACCOUNTS
 from ledger.subscription import term_bounds
@@ -367,7 +368,13 @@ class Reports:
                         difference=str(now.total - renewal.amount),
                         renewal_event_id=renewal.ref.event_id,
                         renewal_recorded_at=renewal.ref.recorded_at,
-                        changed_by=[r for r in now.evidence if r.position > renewal.ref.position],
+                        changed_by=self._changed_by(
+                            account,
+                            then.evidence,
+                            now.evidence,
+                            renewal.ref.position,
+                            known.upto,
+                        ),
                     )
                 )
         return AdjustmentList(
@@ -448,15 +455,38 @@ class Reports:
             )
         return credits
 
+    def _changed_by(
+        self,
+        account_id: str,
+        old: list[EventRef],
+        new: list[EventRef],
+        before: int,
+        after: int,
+    ) -> list[EventRef]:
+        """Rule `changed_by`: the events recorded in (before, after] that either answer rests on:
+        new evidence, and later events of every outage, window or ticket behind the earlier
+        answer (a correction that moved an outage out of the month is named too)."""
+        rows = self.ledger.reader.rows_at(sorted({ref.position for ref in old}))
+        entities = sorted({row.originator_id for row in rows} - {contract_id(account_id)})
+        later = [
+            row for row in self.ledger.reader.rows_for(entities, after) if row.position > before
+        ]
+        return _by_position(
+            [
+                *(ref for ref in new if before < ref.position <= after),
+                *(event_ref(row) for row in later),
+            ]
+        )
+
     def diff(self, account_id: str, month: Month, as_of: datetime, vs: datetime) -> Diff:
         """One account-month as known at two recorded times, and the events that changed it."""
         before, after = self.known_by(as_of), self.known_by(vs)
         credits = self._month_credit(account_id, month, after)
         new = _whole_month_outcome(credits)
+        earlier: list[TermCredit] = []
         try:
-            old: MonthOutcome | None = _whole_month_outcome(
-                self._month_credit(account_id, month, before)
-            )
+            earlier = self._month_credit(account_id, month, before)
+            old: MonthOutcome | None = _whole_month_outcome(earlier)
         except NotFound:
             old = None  # the account was not known yet at the earlier time
         return Diff(
@@ -469,11 +499,13 @@ class Reports:
             old=old,
             new=new,
             changed=changed_fields(old, new),
-            changed_by=[
-                ref
-                for ref in _by_position(ref for credit in credits for ref in credit.evidence)
-                if before.upto < ref.position <= after.upto
-            ],
+            changed_by=self._changed_by(
+                account_id,
+                [ref for credit in earlier for ref in credit.evidence],
+                [ref for credit in credits for ref in credit.evidence],
+                before.upto,
+                after.upto,
+            ),
         )
 
 

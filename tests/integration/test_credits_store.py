@@ -211,3 +211,26 @@ def test_a_renewal_into_dollars_bills_each_term_in_its_own_currency(ledger: SlaL
         record(ledger, renewal("acme", "2026-08-01T00:00:00Z", "0.00", "USD", term=3))
     with pytest.raises(RejectedFacts, match="term 2's fee is in USD, not EUR"):
         record(ledger, renewal("acme", "2026-08-01T00:00:00Z", "0.00", term=2))
+
+
+def test_a_correction_moving_an_outage_out_of_the_month_is_named_as_the_change(
+    ledger: SlaLedger,
+) -> None:
+    """Rule `changed_by`: April met again because o-2 was moved to May; the diff says why."""
+    reports = service(ledger)
+    record(
+        ledger,
+        signed("acme", **TERMS),
+        outage("o-2", "2026-04-06T12:00:00Z", "2026-04-06T13:30:00Z"),  # 99.7917 %
+    )
+    first = recorded_now()
+    moved = {
+        "type": "outage.corrected",
+        "outage_id": "o-2",
+        "started_at": "2026-05-06T12:00:00Z",
+        "ended_at": "2026-05-06T13:30:00Z",
+    }
+    record(ledger, moved)
+    found = reports.diff("acme", Month(2026, 4), first, recorded_now())
+    assert (found.old.met, found.new.met) == (False, True)  # type: ignore[union-attr]
+    assert [ref.type for ref in found.changed_by] == ["outage.corrected"]
