@@ -428,9 +428,11 @@ def replay(
     last: Annotated[str, typer.Option("--to", help="Last month, YYYY-MM.")],
     account: Annotated[str | None, typer.Option("--account", help="The account.")] = None,
     all_accounts: Annotated[bool, typer.Option("--all-accounts", help="Every account.")] = False,
+    as_of: AsOfOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """What-if: the period under proposed terms beside the actual ones (appends nothing)."""
+    known_by = instant_option(as_of, "--as-of")
     if (account is None) == (not all_accounts):
         _fail(2, "give --account A or --all-accounts")
     try:
@@ -440,7 +442,7 @@ def replay(
     if not isinstance(proposed, dict):
         _fail(2, f"{terms}: the terms must be one JSON object")
     with reports() as service:
-        found = service.replay(proposed, _month(first), _month(last), account)
+        found = service.replay(proposed, _month(first), _month(last), account, as_of=known_by)
     if json_output:
         print_json(found)
         return

@@ -390,8 +390,17 @@ def at_risk(
     within: Annotated[int, Query(ge=0, le=366 * 86400, description="Seconds.")] = 3600,
     limit: Limit = 100,
     offset: Offset = 0,
+    as_of: Annotated[
+        str | None, Query(include_in_schema=False, description="Not supported: refused.")
+    ] = None,
 ) -> AtRiskPage:
-    """Open tickets that will breach within `within` seconds, soonest first."""
+    """Open tickets that will breach within `within` seconds, soonest first (now only: a past
+    moment's tickets are in `GET /accounts/{id}/tickets?as_of=`)."""
+    if as_of is not None:
+        raise InvalidQuery(
+            "at-risk answers for now only; use GET /accounts/{id}/tickets?month=&as_of= "
+            "for the tickets as known at a past moment"
+        )
     found = app.reports.at_risk(within)
     items = [t for t in found.tickets if key.role != "customer" or t.account_id == key.account_id]
     overdue = found.overdue if key.role != "customer" else []
@@ -451,7 +460,11 @@ def replay(request: Annotated[ReplayRequest, Body()], app: StateDep, key: Caller
     found: Replay = hiding(
         key,
         lambda: app.reports.replay(
-            request.terms, Month.parse(request.from_month), Month.parse(request.to_month), account
+            request.terms,
+            Month.parse(request.from_month),
+            Month.parse(request.to_month),
+            account,
+            as_of=request.as_of,
         ),
     )
     return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
 from ledger import facts as f
 from ledger.application import RecordOutcome
@@ -181,6 +181,9 @@ class ReplayRequest(ApiModel):
     to_month: MonthField
     account_id: str | None = None
     all_accounts: bool = False
+    as_of: Annotated[AwareDatetime, AfterValidator(checked_instant)] | None = Field(
+        None, description="Replay with only the events recorded at or before this instant."
+    )
 
 
 class PageInfo(ApiModel):

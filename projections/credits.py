@@ -546,6 +546,7 @@ class Replay(ReportModel):
     terms: list[TermComparison]
     totals: dict[str, dict[str, str]]
     query_time: datetime
+    as_of: datetime | None
     as_of_position: int
 
 

@@ -390,12 +390,15 @@ class Reports:
         first: Month,
         last: Month,
         account_id: str | None = None,
+        *,
+        as_of: datetime | None = None,
     ) -> Replay:
         """What-if: the months from `first` to `last` under proposed terms beside the actual
-        ones, for one account or every account. Nothing is appended."""
+        ones, for one account or every account, as known now or at `as_of`. Nothing is
+        appended."""
         if last < first:
             raise InvalidQuery(f"--to {last} is before --from {first}")
-        known = self.known_by(None)
+        known = self.known_by(as_of)
         accounts = [account_id] if account_id else self.ledger.reader.account_ids(known.upto)
         with collector_paused():
             histories = self._replay_histories(account_id, first, last, known)
@@ -419,6 +422,7 @@ class Reports:
             terms=terms,
             totals=totals_by_currency(terms),
             query_time=known.query_time,
+            as_of=known.as_of,
             as_of_position=known.upto,
         )
 

@@ -191,7 +191,14 @@ def test_lists_show_a_customer_only_its_own_account(api: Api, path: str) -> None
         + "as_of="
         + datetime.now(UTC).isoformat().replace("+00:00", "Z"),
     )
-    assert as_of.status_code in (200, 422) and "beta" not in as_of.text
+    if path.startswith("/at-risk"):  # answers for now only, and says so
+        assert as_of.status_code == 422 and "now only" in as_of.text
+    else:
+        assert as_of.status_code == 200 and "beta" not in as_of.text, as_of.text
+        assert mine.json() | {"query_time": None, "as_of": None} == as_of.json() | {
+            "query_time": None,
+            "as_of": None,
+        }
     assert api.call(None, "GET", path).status_code == 401
 
 
@@ -227,6 +234,16 @@ def test_replay_for_all_accounts_is_narrowed_to_the_customer(api: Api) -> None:
     mine = api.call("customer", "POST", "/replay", json=body)
     assert mine.status_code == 200 and mine.json()["accounts"] == ["acme"]
     assert api.call("operator", "POST", "/replay", json=body).json()["accounts"] == ["acme", "beta"]
+    early = api.call("operator", "POST", "/replay", json={**body, "as_of": "2000-01-01T00:00:00Z"})
+    assert (early.status_code, early.json()["accounts"], early.json()["as_of_position"]) == (
+        200,
+        [],
+        0,
+    )
+    naive = api.call("operator", "POST", "/replay", json={**body, "as_of": "2026-01-01T00:00:00"})
+    assert naive.status_code == 422
+    refused = api.call("operator", "GET", "/at-risk?as_of=2026-01-01T00:00:00Z")
+    assert refused.status_code == 422 and "now only" in refused.text
 
 
 WRITES: list[tuple[str, str, dict[str, Any]]] = [

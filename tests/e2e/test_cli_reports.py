@@ -176,6 +176,22 @@ def test_a_what_if_under_stricter_terms_appends_nothing(database_url: str, tmp_p
     assert replay["totals"]["EUR"] == {"old": "0.00", "new": "50.00", "difference": "50.00"}
     events = as_json(database_url, "events")
     assert len(events) == 9  # nothing was appended by the what-if
+    before_the_correction = events[-2]["recorded_at"]
+    past = as_json(
+        database_url,
+        "replay",
+        "--terms",
+        terms,
+        "--from",
+        "2026-03",
+        "--to",
+        "2026-03",
+        "--account",
+        "acme",
+        "--as-of",
+        before_the_correction,
+    )
+    assert past["as_of_position"] == 8
 
 
 def test_mistakes_are_usage_errors_and_unknowns_are_not_found(

@@ -234,3 +234,21 @@ def test_a_correction_moving_an_outage_out_of_the_month_is_named_as_the_change(
     found = reports.diff("acme", Month(2026, 4), first, recorded_now())
     assert (found.old.met, found.new.met) == (False, True)  # type: ignore[union-attr]
     assert [ref.type for ref in found.changed_by] == ["outage.corrected"]
+
+
+def test_a_what_if_replay_as_known_at_a_past_time(ledger: SlaLedger) -> None:
+    reports = service(ledger)
+    record(
+        ledger,
+        signed("acme", **TERMS),
+        outage("march", "2026-03-10T10:00:00Z", "2026-03-10T11:00:00Z"),
+    )
+    then = recorded_now()
+    record(ledger, outage("june", "2026-06-10T00:00:00Z", "2026-06-10T10:00:00Z"))
+    for account in ("acme", None):
+        past = reports.replay(STRICTER, Month(2026, 1), Month(2026, 6), account, as_of=then)
+        assert (past.as_of, past.as_of_position) == (then, 3)
+        assert past.totals["EUR"] == {"old": "100.00", "new": "50.00", "difference": "-50.00"}
+        now = reports.replay(STRICTER, Month(2026, 1), Month(2026, 6), account)
+        # June: 98.6111 %: 25 % actual, 5 % proposed
+        assert now.totals["EUR"] == {"old": "350.00", "new": "100.00", "difference": "-250.00"}
