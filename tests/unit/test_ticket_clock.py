@@ -7,6 +7,7 @@ in UTC, and aware datetimes compare as instants.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -523,10 +524,26 @@ def test_shuffling_the_steps_does_not_change_the_report(
     record = ticket(*steps)
     query = at(steps[-1][0]) + timedelta(seconds=query_after)
     expected = ticket_report(record, plan, query)
+    # Recorded in another order: new positions follow the shuffled order, so only the valid
+    # times and rule `same_instant_order` can put the steps back. Steps of one kind at one
+    # instant keep their recorded order (the later priority change wins), so they keep theirs.
     shuffled = list(record.steps)
     draw.shuffle(shuffled)
-    again = TicketRecord(record.ticket_id, record.account_id, record.opened_at, shuffled)
-    assert ticket_report(again, plan, query) == expected
+    new_position = {id(step): 1_000 + index for index, step in enumerate(shuffled)}
+    alike: dict[tuple[datetime, str], list[TicketStepRecord]] = {}
+    for step in record.steps:
+        alike.setdefault((step.at, step.type), []).append(step)
+    for group in alike.values():
+        for step, position in zip(group, sorted(new_position[id(s)] for s in group), strict=True):
+            new_position[id(step)] = position
+    recorded_again = [
+        replace(step, ref=replace(step.ref, position=new_position[id(step)])) for step in shuffled
+    ]
+    again = TicketRecord(record.ticket_id, record.account_id, record.opened_at, recorded_again)
+    without_evidence = {"evidence"}
+    assert ticket_report(again, plan, query).model_dump(
+        exclude=without_evidence
+    ) == expected.model_dump(exclude=without_evidence)
     # The timeline runs without gaps from the opening and accounts for every counted second.
     counted = sum(s.seconds for s in expected.timeline if s.counted)
     assert counted == (expected.business_seconds_used or 0)
