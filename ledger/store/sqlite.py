@@ -97,6 +97,9 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         receipt: WriteReceipt = kwargs.get("receipt") or WriteReceipt()
         if len(index) != len(stored_events):
             raise IntegrityError("every stored event needs its ledger index entry")
+        # Take the write lock before reading the clock: a writer that waited for another is
+        # then recorded after that one committed, and its recorded_at says so.
+        c.execute(f"DELETE FROM {self.scopes_table} WHERE 0")
         now = _micros(datetime.now(UTC))
         params = [
             (
@@ -115,7 +118,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         ]
         if not params:
             return []
-        # The first insert takes the write lock; from then on row ids are ours, in order.
+        # We hold the write lock: from here on row ids are ours, in order.
         c.execute(self.insert_events_statement, params[0])
         first = c.lastrowid
         c.executemany(self.insert_events_statement, params[1:])
