@@ -23,7 +23,7 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import register_topic
 
 from ledger.errors import RuleViolation
-from ledger.terms import ContractTerms
+from ledger.terms import ContractTerms, in_force
 from ledger.timevalues import format_instant
 
 __all__ = [
@@ -158,11 +158,7 @@ class Contract(Aggregate):
 
     def terms_at(self, instant: datetime) -> TermsVersion | None:
         """The version in force at `instant` (the latest one effective at or before it)."""
-        in_force = None
-        for version in self.versions:
-            if version.effective_from <= instant:
-                in_force = version
-        return in_force
+        return in_force(self.versions, instant, lambda version: version.effective_from)
 
     def is_subscribed_at(self, instant: datetime) -> bool:
         ended = self.terminated_at is not None and instant >= self.terminated_at

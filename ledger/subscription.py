@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from ledger.domain import TermsVersion
 from ledger.errors import InvalidQuery
+from ledger.terms import in_force
 from ledger.timevalues import contract_zone, local_midnight
 
 __all__ = ["add_months", "renewal_term", "term_bounds", "term_number_at"]
@@ -30,11 +31,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def _in_force(versions: Sequence[TermsVersion], instant: datetime) -> TermsVersion:
-    chosen = versions[0]
-    for version in versions:
-        if version.effective_from <= instant:
-            chosen = version
-    return chosen
+    return in_force(versions, instant, lambda version: version.effective_from) or versions[0]
 
 
 def term_bounds(versions: Sequence[TermsVersion], term: int) -> tuple[datetime, datetime]:

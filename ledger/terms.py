@@ -8,13 +8,31 @@ on the code or library versions of the day of the replay.
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ledger.timevalues import contract_zone, require_ledger_year
+
+_Version = TypeVar("_Version")
+
+
+def in_force(
+    versions: Iterable[_Version],
+    instant: datetime,
+    effective_from: Callable[[_Version], datetime],
+) -> _Version | None:
+    """Rule `terms_in_force`: of a contract's versions, in the order recorded, the last one
+    effective at or before `instant`; None before the first takes effect."""
+    chosen = None
+    for version in versions:
+        if effective_from(version) <= instant:
+            chosen = version
+    return chosen
+
 
 __all__ = [
     "MAINTENANCE_KINDS",

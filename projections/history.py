@@ -15,7 +15,7 @@ from typing import Any
 
 from ledger.domain import TICKET_STEP_ORDER, TermsVersion
 from ledger.records import StoredFact
-from ledger.terms import ContractTerms
+from ledger.terms import ContractTerms, in_force
 from ledger.timevalues import floor_to_second
 
 __all__ = [
@@ -91,11 +91,7 @@ class ContractHistory:
 
     def version_at(self, instant: datetime) -> VersionRecord | None:
         """The version in force at `instant` (the latest effective at or before it)."""
-        chosen = None
-        for record in self.versions:
-            if record.version.effective_from <= instant:
-                chosen = record
-        return chosen
+        return in_force(self.versions, instant, lambda record: record.version.effective_from)
 
     def contract_refs(self) -> list[EventRef]:
         refs = [record.ref for record in self.versions]
