@@ -25,8 +25,8 @@ def in_force(
     instant: datetime,
     effective_from: Callable[[_Version], datetime],
 ) -> _Version | None:
-    """Rule `terms_in_force`: of a contract's versions, in the order recorded, the last one
-    effective at or before `instant`; None before the first takes effect."""
+    """Rule `terms_in_force`: of a contract's versions, sorted by effective date (recorded order
+    among equal dates), the last one effective at or before `instant`; None before the first."""
     chosen = None
     for version in versions:
         if effective_from(version) <= instant:
