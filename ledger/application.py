@@ -242,12 +242,18 @@ class SlaLedger(Application[UUID]):
         duplicates: dict[int, KnownEvent | _Pending] = {}
         pending: list[_Pending] = []
         in_batch: dict[str, _Pending] = {}
-        for checked, ((line, fact), digest, event_id) in enumerate(
+        last_words = _last_restatements(batch)
+        for checked, ((line, fact), digest, derived_id) in enumerate(
             zip(batch, digests, event_ids, strict=True), start=1
         ):
             if on_progress is not None and checked % 1000 == 0:
                 on_progress(checked)
+            event_id = derived_id
             earlier = known.get(event_id) or in_batch.get(event_id)
+            if earlier is not None and checked - 1 in last_words:
+                restated = _restated_id(workspace, fact, event_id)
+                if restated is not None:
+                    earlier, event_id = None, restated
             if earlier is not None:
                 if _digest_of(earlier) == digest:
                     duplicates[line] = earlier
@@ -281,6 +287,62 @@ class SlaLedger(Application[UUID]):
         return RecordOutcome(_outcomes(batch, event_ids, pending, duplicates, receipt))
 
 
+_RESTATABLE = (f.OutageCorrected, f.ContractAmended)
+
+
+def _restatement_key(fact: f.AnyFact) -> tuple[str, str] | None:
+    if isinstance(fact, f.OutageCorrected) and fact.event_id is None:
+        return fact.type, fact.outage_id
+    if isinstance(fact, f.ContractAmended) and fact.event_id is None:
+        return fact.type, fact.account_id
+    return None
+
+
+def _last_restatements(batch: Sequence[tuple[int, f.AnyFact]]) -> set[int]:
+    """The indexes of the last correction of each outage and the last amendment of each
+    contract in the batch (those without their own event_id)."""
+    last: dict[tuple[str, str], int] = {}
+    for index, (_, fact) in enumerate(batch):
+        key = _restatement_key(fact)
+        if key is not None:
+            last[key] = index
+    return set(last.values())
+
+
+def _restated_id(ws: _Workspace, fact: f.AnyFact, event_id: str) -> str | None:
+    """Rule `restatement`: a correction or amendment without an event_id, identical to one
+    already recorded, is a retry (a duplicate) unless it is the batch's last word on its outage
+    or contract and disagrees with what that says now: 14:00, then 12:30, then 14:00 again
+    means 14:00. Then it is a new fact, its id suffixed with the version it makes."""
+    changed: Outage | Contract | None = None
+    if isinstance(fact, f.OutageCorrected):
+        changed = _correction_changes(ws.get(Outage, Outage.create_id(fact.outage_id)), fact)
+    elif isinstance(fact, f.ContractAmended):
+        changed = _amendment_changes(ws.contract(fact.account_id), fact)
+    return f"{event_id}:v{changed.version + 1}" if changed is not None else None
+
+
+def _correction_changes(outage: Outage | None, fact: f.OutageCorrected) -> Outage | None:
+    if outage is None or outage.retracted:
+        return None
+    if (outage.started_at, outage.ended_at) == (fact.started_at, fact.ended_at):
+        return None
+    return outage
+
+
+def _amendment_changes(contract: Contract | None, fact: f.ContractAmended) -> Contract | None:
+    version = contract.terms_at(fact.effective_from) if contract is not None else None
+    if version is None:
+        return None
+    try:
+        terms = expanded_terms(fact)
+    except FactRejected:
+        return None
+    if (version.effective_from, version.terms) == (fact.effective_from, terms):
+        return None
+    return contract
+
+
 def _digest_of(earlier: KnownEvent | _Pending) -> str:
     return earlier.content_hash if isinstance(earlier, KnownEvent) else earlier.index.content_hash
 
@@ -307,12 +369,15 @@ def _outcomes(
     positions = {
         item.line: position for item, position in zip(pending, receipt.positions, strict=True)
     }
+    recorded_ids = {item.line: item.index.event_id for item in pending}
     outcomes = []
     for (line, fact), event_id in zip(batch, event_ids, strict=True):
         if line in positions:
             assert recorded_at is not None
             outcomes.append(
-                RecordedFact(line, event_id, fact.type, "recorded", positions[line], recorded_at)
+                RecordedFact(
+                    line, recorded_ids[line], fact.type, "recorded", positions[line], recorded_at
+                )
             )
             continue
         earlier = duplicates[line]

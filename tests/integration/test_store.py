@@ -13,7 +13,9 @@ from ledger.application import SlaLedger
 from ledger.domain import contract_id
 from ledger.errors import ConflictingFacts, RejectedFacts
 from ledger.store import StoreLocation, open_ledger
+from ledger.timevalues import Month
 from projections.log import iter_events
+from projections.reports import Reports
 from tests.factories import (
     amended,
     corrected,
@@ -345,3 +347,45 @@ def test_the_database_refuses_to_update_or_delete_stored_events(
         "outage.started",
         "outage.ended",
     ]
+
+
+def test_a_correction_said_again_after_another_is_recorded_and_a_retry_is_not(
+    ledger: SlaLedger,
+) -> None:
+    """Rule `restatement`: end 14:00, then 12:30, then 14:00 again means 14:00; sending the same
+    lines again changes nothing."""
+    record(ledger, signed("acme"), outage("o-1", "2026-04-05T12:00:00Z", "2026-04-05T15:00:00Z"))
+    lines = [
+        corrected("o-1", "2026-04-05T12:00:00Z", "2026-04-05T14:00:00Z"),
+        corrected("o-1", "2026-04-05T12:00:00Z", "2026-04-05T12:30:00Z"),
+        corrected("o-1", "2026-04-05T12:00:00Z", "2026-04-05T14:00:00Z"),
+    ]
+    first = record(ledger, lines)
+    assert [fact.status for fact in first.facts] == ["recorded"] * 3
+    assert first.facts[2].event_id == first.facts[0].event_id + ":v5"
+    assert unavailable_seconds(ledger) == 2 * 3600
+    again = record(ledger, lines)
+    assert [fact.status for fact in again.facts] == ["duplicate"] * 3
+    back = record(ledger, lines[1])  # said again on its own: 12:30 is the end now
+    assert back.facts[0].status == "recorded" and back.facts[0].event_id.endswith(":v6")
+    assert record(ledger, lines[1]).facts[0].status == "duplicate"
+    assert unavailable_seconds(ledger) == 1800
+
+
+def test_an_amendment_said_again_after_another_for_the_same_date_is_recorded(
+    ledger: SlaLedger,
+) -> None:
+    record(ledger, signed("acme"))
+    stricter = amended("acme", "2026-06-01T00:00:00Z", template="lifesize-extreme")
+    stricter["terms"]["availability"] = {"target_percent": "99.95"}
+    looser = amended("acme", "2026-06-01T00:00:00Z", template="lifesize-extreme")
+    looser["terms"]["availability"] = {"target_percent": "99.5"}
+    statuses = [record(ledger, fact).facts[0].status for fact in (stricter, looser, stricter)]
+    assert statuses == ["recorded"] * 3
+    assert record(ledger, stricter).facts[0].status == "duplicate"
+    june = Reports(ledger).availability("acme", Month(2026, 6))
+    assert june.target_percent == "99.95"
+
+
+def unavailable_seconds(ledger: SlaLedger) -> int:
+    return Reports(ledger).availability("acme", Month(2026, 4)).unavailable_seconds
