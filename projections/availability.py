@@ -471,12 +471,11 @@ def monthly_facts(
     as_of: datetime | None = None,
     as_of_position: int | None = None,
     terms: ContractTerms | None = None,
-    until: datetime | None = None,
 ) -> dict[Month, Facts]:
     """The compact facts of several months of one account (see `Facts`); downtime is classified
     once per set of rules. Months in which the account was not subscribed, or had no
-    availability terms, are left out. `until` ends the measured period early (a month still
-    in progress is measured over its elapsed time).
+    availability terms, are left out. Rule `month_in_progress`: a month still in progress is
+    measured over the whole month (downtime so far, none assumed after the query time).
     """
     contract = _contract_of(history)
     zone = contract_zone(contract.timezone)
@@ -489,8 +488,7 @@ def monthly_facts(
         version = governing_version(contract, month)
         rules = (terms or version.version.terms).availability
         month_start, month_end = month.bounds(zone)
-        period_end = month_end if until is None else min(month_end, until)
-        period = subscribed_period(contract, month_start, period_end)
+        period = subscribed_period(contract, month_start, month_end)
         if rules is None or period is None:
             continue
         if id(rules) not in classified:

@@ -308,7 +308,6 @@ def term_credit(
         sorted({s.month for s in slices}),
         query_time=query_time,
         terms=terms,
-        until=query_time,
     )
     breached = _breached_tickets(history, query_time, terms)
     credits = [_credit_of(s, contract, terms, facts.get(s.month), breached) for s in slices]

@@ -252,3 +252,19 @@ def test_a_what_if_replay_as_known_at_a_past_time(ledger: SlaLedger) -> None:
         now = reports.replay(STRICTER, Month(2026, 1), Month(2026, 6), account)
         # June: 98.6111 %: 25 % actual, 5 % proposed
         assert now.totals["EUR"] == {"old": "350.00", "new": "100.00", "difference": "-250.00"}
+
+
+def test_a_month_in_progress_has_one_availability_in_every_report(ledger: SlaLedger) -> None:
+    """Rule `month_in_progress`: on 16 April a 5-hour outage is 99.3055 % of April (not 98.6 % of
+    the 15 days gone), in the availability report and in the credit statement alike."""
+    reports = Reports(ledger, clock=lambda: datetime(2026, 4, 16, tzinfo=UTC))
+    record(
+        ledger,
+        signed("acme", **TERMS),
+        outage("april", "2026-04-02T10:00:00Z", "2026-04-02T15:00:00Z"),
+    )
+    april = reports.availability("acme", Month(2026, 4))
+    credit = reports.credits("acme").months[-1]
+    assert april.availability_percent == credit.availability_percent == "99.3055"
+    # 10 % (not 25 %) of the fee for the 15 days gone: 1 000 x 15/30 x 10 %
+    assert (credit.in_progress, credit.credit_percent, credit.amount) == (True, "10.0000", "50.00")
