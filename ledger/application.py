@@ -86,6 +86,7 @@ class _Workspace:
     ) -> None:
         self.ledger = ledger
         self.aggregates: dict[UUID, Any] = {}
+        self.last_events: dict[UUID, Any] = {}  # each entity's latest event, stored or pending
         referenced = {entity for _, fact in batch for entity in _referenced(fact)}
         self.known = self._load(referenced, event_ids)
         # A priority change is checked against the ticket's contract, found via the ticket.
@@ -110,6 +111,7 @@ class _Workspace:
             event: Any = mapper.to_domain_event(stored)
             entity = cast(UUID, stored.originator_id)
             self.aggregates[entity] = event.mutate(self.aggregates.get(entity))
+            self.last_events[entity] = event
         return known
 
     def get(self, kind: type[Any], entity: UUID) -> Any:
@@ -207,22 +209,31 @@ class SlaLedger(Application[UUID]):
     def record_terms(self, account_id: str, fields: dict[str, Any]) -> RecordOutcome:
         """Rule `set_terms`: the account's terms from `effective_from` (`PUT .../contract`).
 
-        Signs the contract if the account has none, else amends it; the same signing sent
-        again (a retry) is a duplicate, never a new amendment.
+        Signs the contract if the account has none, else amends it. The same signing sent again
+        while its terms are still those in force at its date is a retry (a duplicate); sent
+        after an amendment replaced them at that date, it restores them (an amendment).
 
         Raises:
             FactRejected: the fields do not make a valid contract fact.
             RejectedFacts, ConflictingFacts: as `record`.
         """
         signed = f.parse_fact({"type": "contract.signed", "account_id": account_id, **fields})
+        assert isinstance(signed, f.ContractSigned)
+        contract = _Workspace(self, [(1, signed)], []).contract(account_id)
         signing_id = event_id_for(signed, content_hash(signed))
-        known = self.reader.rows_for([contract_id(account_id)], 2**62)
-        if not known or signing_id in self.reader.load_for_write([signing_id], [])[0]:
+        if contract is None:
             try:
                 return self.record([(1, signed)])
             except RejectedFacts:
                 if not self.reader.rows_for([contract_id(account_id)], 2**62):
-                    raise  # a concurrent first signing: amend what it signed
+                    raise  # else a concurrent first signing won: amend what it signed
+        elif signing_id in self.reader.load_for_write([signing_id], [])[0]:
+            in_force = contract.terms_at(signed.effective_from)
+            if in_force is not None and (in_force.effective_from, in_force.terms) == (
+                signed.effective_from,
+                expanded_terms(signed),
+            ):
+                return self.record([(1, signed)])
         amended = f.parse_fact({"type": "contract.amended", "account_id": account_id, **fields})
         return self.record([(1, amended)])
 
@@ -269,6 +280,7 @@ class SlaLedger(Application[UUID]):
                 errors.extend(LineError(line, field, reason) for field, reason in rejected.problems)
                 continue
             (event,) = aggregate.collect_events()
+            workspace.last_events[aggregate.id] = event
             item = _Pending(line, fact, event, EventIndex(event_id, fact.valid_at, digest, scopes))
             pending.append(item)
             in_batch[event_id] = item
@@ -290,35 +302,48 @@ class SlaLedger(Application[UUID]):
 _RESTATABLE = (f.OutageCorrected, f.ContractAmended)
 
 
-def _restatement_key(fact: f.AnyFact) -> tuple[str, str] | None:
+def _restated_entity(fact: f.AnyFact) -> UUID | None:
+    """The outage or contract a correction or amendment without an event_id restates."""
     if isinstance(fact, f.OutageCorrected) and fact.event_id is None:
-        return fact.type, fact.outage_id
+        return Outage.create_id(fact.outage_id)
     if isinstance(fact, f.ContractAmended) and fact.event_id is None:
-        return fact.type, fact.account_id
+        return contract_id(fact.account_id)
     return None
 
 
 def _last_restatements(batch: Sequence[tuple[int, f.AnyFact]]) -> set[int]:
-    """The indexes of the last correction of each outage and the last amendment of each
-    contract in the batch (those without their own event_id)."""
-    last: dict[tuple[str, str], int] = {}
+    """The indexes of the corrections and amendments without an event_id that are the batch's
+    last word on their outage or contract: no later fact of the batch touches it."""
+    restating = {
+        index: entity
+        for index, (_, fact) in enumerate(batch)
+        if (entity := _restated_entity(fact)) is not None
+    }
+    if not restating:
+        return set()
+    last: dict[UUID, int] = {}
     for index, (_, fact) in enumerate(batch):
-        key = _restatement_key(fact)
-        if key is not None:
-            last[key] = index
-    return set(last.values())
+        for entity in _referenced(fact):
+            last[entity] = index
+    return {index for index, entity in restating.items() if last[entity] == index}
 
 
 def _restated_id(ws: _Workspace, fact: f.AnyFact, event_id: str) -> str | None:
     """Rule `restatement`: a correction or amendment without an event_id, identical to one
     already recorded, is a retry (a duplicate) unless it is the batch's last word on its outage
-    or contract and disagrees with what that says now: 14:00, then 12:30, then 14:00 again
-    means 14:00. Then it is a new fact, its id suffixed with the version it makes."""
+    or contract, the latest event of that outage or contract is another correction (amendment),
+    and it disagrees with what that says: 14:00, then 12:30, then 14:00 again means 14:00. Then
+    it is a new fact, its id suffixed with the version it makes. Anything else recorded since
+    (the outage ended, say) makes it a retry of the old file; restate it with an event_id."""
     changed: Outage | Contract | None = None
     if isinstance(fact, f.OutageCorrected):
-        changed = _correction_changes(ws.get(Outage, Outage.create_id(fact.outage_id)), fact)
+        entity = Outage.create_id(fact.outage_id)
+        if isinstance(ws.last_events.get(entity), Outage.Corrected):
+            changed = _correction_changes(ws.get(Outage, entity), fact)
     elif isinstance(fact, f.ContractAmended):
-        changed = _amendment_changes(ws.contract(fact.account_id), fact)
+        entity = contract_id(fact.account_id)
+        if isinstance(ws.last_events.get(entity), Contract.Amended):
+            changed = _amendment_changes(ws.contract(fact.account_id), fact)
     return f"{event_id}:v{changed.version + 1}" if changed is not None else None
 
 

@@ -412,7 +412,8 @@ def test_duplicates_conflicts_and_idempotency_keys(api: Api) -> None:
 
 
 def test_putting_the_same_contract_twice_signs_it_once(api: Api) -> None:
-    """Rule `set_terms`: a retried PUT is a duplicate; different terms are an amendment."""
+    """Rule `set_terms`: a retried PUT is a duplicate; different terms are an amendment; the
+    signing's terms sent again after an amendment replaced them restore them."""
     body = {"effective_from": "2026-01-01T00:00:00Z", "terms": {"template": "lifesize-extreme"}}
     first = api.call("operator", "PUT", "/accounts/gamma/contract", json=body)
     again = api.call("operator", "PUT", "/accounts/gamma/contract", json=body)
@@ -421,8 +422,19 @@ def test_putting_the_same_contract_twice_signs_it_once(api: Api) -> None:
     later = {**body, "effective_from": "2026-07-01T00:00:00Z"}
     amended = api.call("operator", "PUT", "/accounts/gamma/contract", json=later)
     assert amended.status_code == 201
+    still = api.call("operator", "PUT", "/accounts/gamma/contract", json=body)
+    assert still.json()["events"][0]["status"] == "duplicate"  # in force from January still
+    stricter = {
+        **body,
+        "terms": {"template": "lifesize-extreme", "availability": {"target_percent": "99.95"}},
+    }
+    assert api.call("operator", "PUT", "/accounts/gamma/contract", json=stricter).status_code == 201
+    restored = api.call("operator", "PUT", "/accounts/gamma/contract", json=body)
+    assert restored.status_code == 201  # the January terms are those of the signing again
     events = api.call("operator", "GET", "/events?account_id=gamma").json()["events"]
-    assert [e["type"] for e in events] == ["contract.signed", "contract.amended"]
+    assert [e["type"] for e in events] == ["contract.signed"] + ["contract.amended"] * 3
+    april = api.call("operator", "GET", "/accounts/gamma/availability/2026-04").json()
+    assert april["target_percent"] == "99.9"
     bad = api.call("operator", "PUT", "/accounts/gamma/contract", json={**body, "terms": {"x": 1}})
     assert bad.status_code == 422 and bad.json()["problems"][0]["field"] == "terms.x"
 

@@ -372,6 +372,29 @@ def test_a_correction_said_again_after_another_is_recorded_and_a_retry_is_not(
     assert unavailable_seconds(ledger) == 1800
 
 
+def test_sending_a_file_again_changes_nothing_whatever_follows_its_corrections(
+    ledger: SlaLedger,
+) -> None:
+    """Rule `restatement`: a correction is restated only over another correction; a file whose
+    correction was followed by an end, or by a correction with its own id, is a retry."""
+    record(ledger, signed("acme"), outage("o-2", "2026-04-06T12:00:00Z", "2026-04-06T15:00:00Z"))
+    reopened_then_ended = [
+        outage_started("o-1", "2026-04-05T12:00:00Z"),
+        corrected("o-1", "2026-04-05T11:00:00Z", None),
+        outage_ended("o-1", "2026-04-05T13:00:00Z"),
+    ]
+    with_own_id = {**corrected("o-2", "2026-04-06T12:00:00Z", "2026-04-06T12:30:00Z")}
+    with_own_id["event_id"] = "x"
+    overruled = [corrected("o-2", "2026-04-06T12:00:00Z", "2026-04-06T14:00:00Z"), with_own_id]
+    for lines in (reopened_then_ended, overruled):
+        record(ledger, lines)
+    down = unavailable_seconds(ledger)
+    assert down == 2 * 3600 + 1800
+    for lines in (reopened_then_ended, overruled):
+        assert {fact.status for fact in record(ledger, lines).facts} == {"duplicate"}
+    assert unavailable_seconds(ledger) == down
+
+
 def test_an_amendment_said_again_after_another_for_the_same_date_is_recorded(
     ledger: SlaLedger,
 ) -> None:
