@@ -371,7 +371,7 @@ def at_risk(
     within: Annotated[str, typer.Option("--within", help="Window, e.g. 60m, 4h.")] = "60m",
     json_output: JsonOption = False,
 ) -> None:
-    """Open tickets that will breach within the window, soonest first."""
+    """Open tickets whose running target runs out within the window, soonest first."""
     try:
         seconds = parse_duration(within)
     except ValueError as error:

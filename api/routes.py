@@ -394,8 +394,9 @@ def at_risk(
         str | None, Query(include_in_schema=False, description="Not supported: refused.")
     ] = None,
 ) -> AtRiskPage:
-    """Open tickets that will breach within `within` seconds, soonest first (now only: a past
-    moment's tickets are in `GET /accounts/{id}/tickets?as_of=`)."""
+    """Open tickets whose running target runs out within `within` seconds, soonest first, and
+    those whose target has run out (`overdue`). Now only: a past moment's tickets are in
+    `GET /accounts/{id}/tickets?as_of=`."""
     if as_of is not None:
         raise InvalidQuery(
             "at-risk answers for now only; use GET /accounts/{id}/tickets?month=&as_of= "

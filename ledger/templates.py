@@ -13,6 +13,7 @@ The stored event keeps only the expanded result, so the clock never consults the
 from __future__ import annotations
 
 import copy
+import re
 from datetime import date, datetime
 from importlib.metadata import version
 from typing import Any
@@ -140,7 +141,8 @@ HOLIDAY_YEARS_AHEAD = 10
 """Rule `holiday_years`: generated holidays cover the term's first year and the ten after it, so
 renewed terms keep their holidays; a longer contract lists `years` itself."""
 
-_EARLIEST_HOLIDAY_YEAR, _LATEST_HOLIDAY_YEAR = 1900, 2200
+_EARLIEST_HOLIDAY_YEAR, _LATEST_HOLIDAY_YEAR = 1900, 2100  # the `holidays` package's horizon
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _term_years(term: Any) -> list[int]:
@@ -161,11 +163,17 @@ def _expand_holidays(calendar: dict[str, Any], default_years: list[int]) -> None
     country, subdivision = spec["country"], spec.get("subdivision")
     if not isinstance(country, str) or not isinstance(subdivision, str | None):
         raise ValueError('holidays: country and subdivision must be strings, e.g. "NL"')
-    years = _holiday_years(spec.get("years")) or default_years
+    years = _holiday_years(spec.get("years")) if "years" in spec else default_years
+    years = [year for year in years if year <= _LATEST_HOLIDAY_YEAR]
     try:
         generated = holiday_library.country_holidays(country, subdiv=subdivision, years=years)
     except NotImplementedError as error:
         raise ValueError(f"holidays: {error}") from None
+    if not generated:
+        raise ValueError(
+            f"holidays: the holidays package knows no {country} holidays in "
+            f"{_years_text(years) or 'those years'}; list the dates as `dates` instead"
+        )
     added = _holiday_dates(spec, "add")
     removed = _holiday_dates(spec, "remove")
     dates = (set(generated) | added) - removed
@@ -178,11 +186,13 @@ def _expand_holidays(calendar: dict[str, Any], default_years: list[int]) -> None
 
 
 def _holiday_years(years: Any) -> list[int]:
-    if years is None:
-        return []
-    if not isinstance(years, list) or not all(
-        type(year) is int and _EARLIEST_HOLIDAY_YEAR <= year <= _LATEST_HOLIDAY_YEAR
-        for year in years
+    if (
+        not isinstance(years, list)
+        or not years
+        or not all(
+            type(year) is int and _EARLIEST_HOLIDAY_YEAR <= year <= _LATEST_HOLIDAY_YEAR
+            for year in years
+        )
     ):
         raise ValueError(
             f"holidays.years: a list of years {_EARLIEST_HOLIDAY_YEAR}-{_LATEST_HOLIDAY_YEAR}"
@@ -192,7 +202,9 @@ def _holiday_years(years: Any) -> list[int]:
 
 def _holiday_dates(spec: dict[str, Any], field: str) -> set[date]:
     days = spec.get(field, [])
-    if not isinstance(days, list) or not all(isinstance(day, str) for day in days):
+    if not isinstance(days, list) or not all(
+        isinstance(day, str) and _ISO_DATE.match(day) for day in days
+    ):
         raise ValueError(f'holidays.{field}: a list of dates like "2026-04-03"')
     try:
         return {date.fromisoformat(day) for day in days}

@@ -282,10 +282,8 @@ def seconds_left(fraction: Fraction, target_seconds: int) -> int:
     return max(0, -((used - whole) * target_seconds // whole))  # ceil, in integers
 
 
-def exhaustion_instant(
-    stretch: ClockStretch, hours: OpeningHours, left: int, counted: int
-) -> tuple[int, int] | None:
-    """When, inside a running stretch, the target runs out and when it is breached, if it is.
+def exhaustion_instant(stretch: ClockStretch, hours: OpeningHours, left: int) -> int | None:
+    """The instant inside a running stretch at which its clock runs with nothing left, if any.
 
     Rule `breach_instant`: a target is breached at the first instant at which its clock is
     running with nothing left. A step that stops the clock at that very instant (resolved,
@@ -293,34 +291,34 @@ def exhaustion_instant(
     A target used up exactly at closing time is breached when the calendar next opens: a
     ticket resolved in the evening of its due day meets it.
     """
-    if counted < left:
-        return None
-    ran_out = hours.add_open_seconds(stretch.start, left)
-    breached = hours.next_open_instant(ran_out)
+    breached = hours.next_open_instant(hours.add_open_seconds(stretch.start, left))
     if breached < stretch.end or (stretch.until_now and breached == stretch.end):
-        return ran_out, breached
+        return breached
     return None
 
 
 def tally_clock(stretches: Iterable[ClockStretch], target_for: TargetFor, hours: HoursFor) -> Tally:
     """Add up the running stretches, each under the target `target_for` its priority gives.
 
-    A stretch whose priority has no target for the metric counts nothing.
+    A stretch whose priority has no target for the metric counts nothing. The target runs out
+    in the stretch that uses its last open second (`ran_out_at`), and is breached in the first
+    stretch that runs on from there (`exhausted_at`, rule `breach_instant`).
     """
-    used, fraction, exhaustion = 0, Fraction(0), None
+    used, fraction, ran_out_at, exhausted_at = 0, Fraction(0), None, None
     for stretch in stretches:
         target = target_for(stretch.priority)
         if stretch.status != "running" or target is None:
             continue
         calendar = hours(target.calendar)
         counted = calendar.open_seconds(stretch.start, stretch.end)
-        if exhaustion is None:
-            left = seconds_left(fraction, target.seconds)
-            exhaustion = exhaustion_instant(stretch, calendar, left, counted)
+        left = seconds_left(fraction, target.seconds)
+        if ran_out_at is None and counted >= left:
+            ran_out_at = calendar.add_open_seconds(stretch.start, left)
+        if exhausted_at is None and counted >= left:
+            exhausted_at = exhaustion_instant(stretch, calendar, left)
         if counted:
             used += counted
             fraction += Fraction(counted, target.seconds)
-    ran_out_at, exhausted_at = exhaustion or (None, None)
     return Tally(used, fraction, exhausted_at, ran_out_at)
 
 
@@ -446,18 +444,19 @@ def due_instant(reading: Reading, hours: HoursFor, now: int) -> int | None:
 
     A breached target was due when it ran out. A running clock is due `remaining` open seconds
     after `now` on the current priority's calendar (the same instant as adding, to the last step
-    that started it, what was left then). A paused or stopped clock has no due instant.
+    that started it, what was left then); with nothing left (it ran out at closing time and is
+    breached when the calendar opens) it was due when it ran out. A paused or stopped clock has
+    no due instant.
     """
-    if reading.tally.ran_out_at is not None:
+    if reading.tally.exhausted_at is not None:
         return reading.tally.ran_out_at
     last = reading.stretches[-1]
     left = remaining_seconds(reading)
     if reading.target is None or left is None or last.status != "running":
         return None
-    calendar = hours(reading.target.calendar)
-    if left == 0:  # ran out at closing time and waits for the next opening to breach
-        return calendar.add_open_seconds(last.start, calendar.open_seconds(last.start, now))
-    return calendar.add_open_seconds(now, left)
+    if left == 0 and reading.tally.ran_out_at is not None:
+        return reading.tally.ran_out_at
+    return hours(reading.target.calendar).add_open_seconds(now, left)
 
 
 def metric_state(reading: Reading) -> State:

@@ -122,8 +122,11 @@ def test_holidays_for_the_years_a_contract_lists() -> None:
         ({"country": "NL", "add": [None]}, "holidays.add: a list of dates"),
         ({"country": "NL", "remove": 5}, "holidays.remove: a list of dates"),
         ({"country": "NL", "add": ["2026-02-30"]}, "holidays.add: day is out of range"),
-        ({"country": "NL", "years": [99999]}, "holidays.years: a list of years 1900-2200"),
+        ({"country": "NL", "years": [99999]}, "holidays.years: a list of years 1900-2100"),
         ({"country": "NL", "years": "2026"}, "holidays.years"),
+        ({"country": "NL", "years": []}, "holidays.years"),
+        ({"country": "NL", "years": [1900]}, "knows no NL holidays in 1900"),
+        ({"country": "NL", "add": ["20260403"]}, 'like "2026-04-03"'),
     ],
 )
 def test_a_bad_holiday_list_is_rejected_with_its_reason(

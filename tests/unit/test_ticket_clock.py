@@ -377,6 +377,19 @@ def test_used_up_at_closing_time_is_breached_only_when_the_clock_runs_again() ->
     overnight = report(ticket(monday), BUSINESS, "2026-03-16T23:00+01:00")
     assert (overnight.state, overnight.remaining_seconds) == ("open", 0)
     assert overnight.due_at == at("2026-03-16T17:00+01:00")
+    # steps in the evening do not move when it ran out, nor when it is breached
+    answered = ticket(monday, ("2026-03-16T18:00+01:00", "responded", None))
+    assert report(answered, BUSINESS, "2026-03-16T23:00+01:00").due_at == overnight.due_at
+    waited = ticket(
+        monday,
+        ("2026-03-16T18:00+01:00", "paused", None),
+        ("2026-03-17T07:00+01:00", "resumed", None),
+    )
+    next_day = report(waited, BUSINESS, "2026-03-17T10:00+01:00")
+    assert (next_day.due_at, next_day.breached_at) == (
+        at("2026-03-16T17:00+01:00"),
+        at("2026-03-17T09:00+01:00"),
+    )
 
 
 NEXT = "2026-03-20T12:00+01:00"
