@@ -282,8 +282,9 @@ def seconds_left(fraction: Fraction, target_seconds: int) -> int:
     return max(0, -((used - whole) * target_seconds // whole))  # ceil, in integers
 
 
-def exhaustion_instant(stretch: ClockStretch, hours: OpeningHours, left: int) -> int | None:
-    """The instant inside a running stretch at which its clock runs with nothing left, if any.
+def exhaustion_instant(stretch: ClockStretch, hours: OpeningHours, ran_out: int) -> int | None:
+    """The instant inside a running stretch at which its clock runs with nothing left, if any,
+    given the instant `ran_out` at which the stretch used the target's last open second.
 
     Rule `breach_instant`: a target is breached at the first instant at which its clock is
     running with nothing left. A step that stops the clock at that very instant (resolved,
@@ -291,7 +292,7 @@ def exhaustion_instant(stretch: ClockStretch, hours: OpeningHours, left: int) ->
     A target used up exactly at closing time is breached when the calendar next opens: a
     ticket resolved in the evening of its due day meets it.
     """
-    breached = hours.next_open_instant(hours.add_open_seconds(stretch.start, left))
+    breached = hours.next_open_instant(ran_out)
     if breached < stretch.end or (stretch.until_now and breached == stretch.end):
         return breached
     return None
@@ -311,11 +312,11 @@ def tally_clock(stretches: Iterable[ClockStretch], target_for: TargetFor, hours:
             continue
         calendar = hours(target.calendar)
         counted = calendar.open_seconds(stretch.start, stretch.end)
-        left = seconds_left(fraction, target.seconds)
-        if ran_out_at is None and counted >= left:
-            ran_out_at = calendar.add_open_seconds(stretch.start, left)
+        left = seconds_left(fraction, target.seconds) if exhausted_at is None else 0
         if exhausted_at is None and counted >= left:
-            exhausted_at = exhaustion_instant(stretch, calendar, left)
+            ran_out = calendar.add_open_seconds(stretch.start, left)
+            ran_out_at = ran_out if ran_out_at is None else ran_out_at
+            exhausted_at = exhaustion_instant(stretch, calendar, ran_out)
         if counted:
             used += counted
             fraction += Fraction(counted, target.seconds)
