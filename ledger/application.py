@@ -210,8 +210,9 @@ class SlaLedger(Application[UUID]):
         """Rule `set_terms`: the account's terms from `effective_from` (`PUT .../contract`).
 
         Signs the contract if the account has none, else amends it. The same signing sent again
-        while its terms are still those in force at its date is a retry (a duplicate); sent
-        after an amendment replaced them at that date, it restores them (an amendment).
+        while its terms are still those in force at its date is a retry (a duplicate); so is an
+        amendment whose terms are in force at its date. Terms that are not in force at their
+        date are always recorded: after another amendment replaced them they are restored.
 
         Raises:
             FactRejected: the fields do not make a valid contract fact.
@@ -220,22 +221,32 @@ class SlaLedger(Application[UUID]):
         signed = f.parse_fact({"type": "contract.signed", "account_id": account_id, **fields})
         assert isinstance(signed, f.ContractSigned)
         contract = _Workspace(self, [(1, signed)], []).contract(account_id)
-        signing_id = event_id_for(signed, content_hash(signed))
         if contract is None:
             try:
                 return self.record([(1, signed)])
             except RejectedFacts:
-                if not self.reader.rows_for([contract_id(account_id)], 2**62):
+                contract = _Workspace(self, [(1, signed)], []).contract(account_id)
+                if contract is None:
                     raise  # else a concurrent first signing won: amend what it signed
-        elif signing_id in self.reader.load_for_write([signing_id], [])[0]:
-            in_force = contract.terms_at(signed.effective_from)
-            if in_force is not None and (in_force.effective_from, in_force.terms) == (
-                signed.effective_from,
-                expanded_terms(signed),
-            ):
-                return self.record([(1, signed)])
+        in_force = contract.terms_at(signed.effective_from)
+        already = in_force is not None and (in_force.effective_from, in_force.terms) == (
+            signed.effective_from,
+            expanded_terms(signed),
+        )
+        if already and self._is_stored(signed):
+            return self.record([(1, signed)])  # a retry of the signing
         amended = f.parse_fact({"type": "contract.amended", "account_id": account_id, **fields})
+        if not already and amended.event_id is None and self._is_stored(amended):
+            restated = f"{event_id_for(amended, content_hash(amended))}:v{contract.version + 1}"
+            amended = amended.model_copy(update={"event_id": restated})
         return self.record([(1, amended)])
+
+    def _is_stored(self, fact: f.AnyFact) -> bool:
+        """Whether this very fact (its event_id, same content) is in the store."""
+        digest = content_hash(fact)
+        event_id = event_id_for(fact, digest)
+        stored = self.reader.load_for_write([event_id], [])[0].get(event_id)
+        return stored is not None and stored.content_hash == digest
 
     def _record_once(
         self,

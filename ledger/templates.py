@@ -163,7 +163,7 @@ def _expand_holidays(calendar: dict[str, Any], default_years: list[int]) -> None
     country, subdivision = spec["country"], spec.get("subdivision")
     if not isinstance(country, str) or not isinstance(subdivision, str | None):
         raise ValueError('holidays: country and subdivision must be strings, e.g. "NL"')
-    years = _holiday_years(spec.get("years")) if "years" in spec else default_years
+    years = default_years if spec.get("years") is None else _holiday_years(spec["years"])
     years = [year for year in years if year <= _LATEST_HOLIDAY_YEAR]
     try:
         generated = holiday_library.country_holidays(country, subdiv=subdivision, years=years)

@@ -435,6 +435,18 @@ def test_putting_the_same_contract_twice_signs_it_once(api: Api) -> None:
     assert [e["type"] for e in events] == ["contract.signed"] + ["contract.amended"] * 3
     april = api.call("operator", "GET", "/accounts/gamma/availability/2026-04").json()
     assert april["target_percent"] == "99.9"
+    ended = api.call(
+        "operator", "POST", "/accounts/gamma/termination", json={"at": "2026-12-01T00:00:00Z"}
+    )
+    assert ended.status_code == 201
+    again = api.call("operator", "PUT", "/accounts/gamma/contract", json=stricter)
+    assert again.status_code == 201  # restated after the termination, not taken for a retry
+    april = api.call("operator", "GET", "/accounts/gamma/availability/2026-04").json()
+    assert april["target_percent"] == "99.95"
+    keyed = {**body, "event_id": "terms-k"}
+    first_keyed = api.call("operator", "PUT", "/accounts/gamma/contract", json=keyed)
+    retried = api.call("operator", "PUT", "/accounts/gamma/contract", json=keyed)
+    assert (first_keyed.status_code, retried.status_code) == (201, 200), retried.text
     bad = api.call("operator", "PUT", "/accounts/gamma/contract", json={**body, "terms": {"x": 1}})
     assert bad.status_code == 422 and bad.json()["problems"][0]["field"] == "terms.x"
 
