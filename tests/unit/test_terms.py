@@ -111,6 +111,15 @@ def test_holidays_for_the_years_a_contract_lists() -> None:
     )
     assert terms.support is not None
     assert terms.support.calendars["business"].holidays.dates[0].year == 2040
+    unset = expand_terms(
+        {
+            "template": "vivition-business",
+            "support": {"calendars": {"business": {"holidays": {"country": "NL", "years": None}}}},
+        },
+        JAN_1,
+    )
+    assert unset.support is not None
+    assert "NL 2026-2036" in unset.support.calendars["business"].holidays.source
 
 
 @pytest.mark.parametrize(
