@@ -131,13 +131,12 @@ class Reports:
                 document = from_stored_form(row.report, self._event_refs)
                 document.update(query_time=known.query_time, as_of_position=known.upto)
                 return AvailabilityReport.model_validate(document)
-        # The account's zone is unknown before its contract is read: load the widest window.
-        start, end = month.bounds(contract_zone("UTC"))
+        start, end = _in_any_zone(month, month)
         history = load_account_history(
             self.ledger.reader,
             account_id,
-            start - _WIDEST_OFFSET,
-            end + _WIDEST_OFFSET,
+            start,
+            end,
             upto=known.upto,
             query_time=known.query_time,
         )
@@ -188,12 +187,12 @@ class Reports:
     def _month_facts(self, accounts: list[str], month: Month, known: KnownBy) -> list[Facts]:
         if not accounts:
             return []
-        start, end = month.bounds(contract_zone("UTC"))
+        start, end = _in_any_zone(month, month)
         histories = load_histories(
             self.ledger.reader,
             accounts,
-            start - _WIDEST_OFFSET,
-            end + _WIDEST_OFFSET,
+            start,
+            end,
             upto=known.upto,
             query_time=known.query_time,
         )
@@ -233,13 +232,8 @@ class Reports:
         if as_of is None:
             self._current_tables()
         known = self.known_by(as_of)
-        start, end = month.bounds(contract_zone("UTC"))
         history = tickets_opened(
-            self.ledger.reader,
-            account_id,
-            start - _WIDEST_OFFSET,
-            end + _WIDEST_OFFSET,
-            known.upto,
+            self.ledger.reader, account_id, *_in_any_zone(month, month), known.upto
         )
         zone_name = history.contracts[account_id].timezone
         zone = contract_zone(zone_name)
@@ -433,8 +427,7 @@ class Reports:
         over the log is far cheaper than index lookups for every account."""
         if account_id is None:
             return fold_history(self.ledger.reader.scan_log(known.upto)).by_account()
-        start = first.bounds(contract_zone("UTC"))[0] - _WIDEST_OFFSET
-        end = last.bounds(contract_zone("UTC"))[1] + _WIDEST_OFFSET
+        start, end = _in_any_zone(first, last)
         return load_histories(
             self.ledger.reader,
             [account_id],
@@ -511,6 +504,13 @@ class Reports:
                 after.upto,
             ),
         )
+
+
+def _in_any_zone(first: Month, last: Month) -> tuple[datetime, datetime]:
+    """A window holding the months `first` to `last` in every time zone, for reads made before
+    the account's contract (and so its zone) is known."""
+    utc = contract_zone("UTC")
+    return first.bounds(utc)[0] - _WIDEST_OFFSET, last.bounds(utc)[1] + _WIDEST_OFFSET
 
 
 def _whole_months(start: datetime, end: datetime, timezone: str) -> tuple[datetime, datetime]:
