@@ -23,7 +23,6 @@ from typing import Any, Literal
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
-from ledger.application import SlaLedger
 from ledger.errors import InvalidQuery, NotFound
 
 __all__ = ["ApiKey", "KeyStore", "Role", "StoredAnswer"]
@@ -56,11 +55,10 @@ def _digest(secret: str) -> str:
 class KeyStore:
     """Creates, checks and revokes API keys; remembers answers to idempotent writes."""
 
-    def __init__(self, ledger: SlaLedger) -> None:
-        datastore = ledger.factory.datastore  # type: ignore[attr-defined]
+    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
         self._sqlite = isinstance(datastore, SQLiteDatastore)
         self._datastore: SQLiteDatastore | PostgresDatastore = datastore
-        schema = "" if self._sqlite else f'"{datastore.schema}".'
+        schema = f'"{datastore.schema}".' if isinstance(datastore, PostgresDatastore) else ""
         self._keys = f"{schema}{'api_keys' if self._sqlite else 'slaledger_api_keys'}"
         self._answers = (
             f"{schema}{'api_idempotency' if self._sqlite else 'slaledger_api_idempotency'}"

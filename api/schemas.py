@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
-from ledger import facts as f
+from ledger import importing as f
 from ledger.application import RecordOutcome
 from ledger.timevalues import Month, require_ledger_year
 from projections.availability import Breach

@@ -8,10 +8,11 @@ from datetime import datetime
 from rich.console import Console
 from rich.table import Table
 
+from ledger.events import EventRef
 from ledger.timevalues import format_instant
 from projections.availability import AvailabilityReport, BreachList
-from projections.credits import AdjustmentList, CreditStatement, Diff, MonthOutcome, Replay
-from projections.history import EventRef
+from projections.credits import AdjustmentList, CreditStatement, Diff, Replay
+from projections.credits.comparisons import MonthOutcome
 from projections.tickets import AtRiskList, TicketMonth, TicketReport
 
 

@@ -7,8 +7,9 @@
     ├── InvalidQuery           a report was asked for with arguments that cannot be answered (422)
     └── StoreUnavailable       the database cannot be reached or set up (HTTP 503)
 
-`RuleViolation` is raised by domain code for one fact; the application collects them into a
-`RejectedFacts` that names every bad line.
+For one fact, `FactRejected` (malformed: the import format's validation) and `RuleViolation`
+(it breaks a rule of the domain) are raised; the application collects them as `LineError`s into
+a `RejectedFacts` that names every bad line.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "ConflictingFacts",
+    "FactRejected",
     "InvalidQuery",
     "LedgerError",
     "LineError",
@@ -47,6 +49,17 @@ class LineError:
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.field}: {self.reason}"
+
+
+class FactRejected(ValueError):
+    """One fact is malformed; `problems` are (field, reason) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {reason}" for field, reason in problems))
+        self.problems = problems
+
+    def line_errors(self, line: int) -> list[LineError]:
+        return [LineError(line, field, reason) for field, reason in self.problems]
 
 
 class RuleViolation(ValueError):

@@ -21,7 +21,8 @@ __all__ = [
 ]
 
 ZERO = Decimal(0)
-HUNDRED = Decimal(100)
+HUNDRED = 100
+"""Percent to fraction: an int, exact with both `Decimal` and `Fraction`."""
 
 
 @lru_cache(maxsize=4096)

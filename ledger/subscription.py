@@ -13,8 +13,8 @@ import calendar
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from ledger.domain import TermsVersion
 from ledger.errors import InvalidQuery
+from ledger.state import TermsVersion
 from ledger.terms import in_force
 from ledger.timevalues import contract_zone, local_midnight
 

@@ -4,8 +4,8 @@ Two conveniences are resolved here, once, at signing or amendment:
 
 - `"template": NAME` starts from one of the shipped source SLAs; any field given beside it
   overrides the template's value (objects merge key by key, everything else replaces).
-- a calendar's `"holidays": {"country": "NL", "add": [...], "remove": [...]}` is expanded with the
-  `holidays` package into an explicit list of dates for the term's first year and ten more.
+- a calendar's `"holidays": {"country": "NL", "add": [...], "remove": [...]}` is expanded into an
+  explicit list of dates (`ledger.holidays`).
 
 The stored event keeps only the expanded result, so the clock never consults the library again.
 """
@@ -13,17 +13,17 @@ The stored event keeps only the expanded result, so the clock never consults the
 from __future__ import annotations
 
 import copy
-import re
-from datetime import date, datetime
-from importlib.metadata import version
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
-import holidays as holiday_library
+from pydantic import ValidationError
 
+from ledger.errors import FactRejected
+from ledger.holidays import expand_holidays, term_years
 from ledger.terms import WEEKDAYS, ContractTerms
 from ledger.timevalues import contract_zone
 
-__all__ = ["TEMPLATES", "expand_terms"]
+__all__ = ["TEMPLATES", "expand_terms", "expanded_terms", "merge_terms"]
 
 _FOUR_HOURS = 4 * 3600
 _BUSINESS_HOURS = {day: ["09:00-17:00"] for day in WEEKDAYS[:5]}
@@ -109,11 +109,11 @@ def expand_terms(written: dict[str, Any], effective_from: datetime) -> ContractT
         term.setdefault("start", effective_from.astimezone(zone).date().isoformat())
     support = terms.get("support")
     if isinstance(support, dict) and isinstance(support.get("calendars"), dict):
-        years = _term_years(term)
+        years = term_years(term)
         for calendar in support["calendars"].values():
             if isinstance(calendar, dict):
                 calendar.setdefault("timezone", zone_name)
-                _expand_holidays(calendar, years)
+                expand_holidays(calendar, years)
     return ContractTerms.model_validate(terms)
 
 
@@ -125,94 +125,45 @@ def _apply_template(written: dict[str, Any]) -> dict[str, Any]:
         raise UnknownTemplateError(
             f"unknown template {name!r}; known templates: {', '.join(sorted(TEMPLATES))}"
         )
-    return _merge(copy.deepcopy(TEMPLATES[name]), copy.deepcopy(written))
+    return merge_terms(copy.deepcopy(TEMPLATES[name]), copy.deepcopy(written))
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+def merge_terms(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`override` laid over `base`: objects merge key by key, anything else replaces."""
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):
-            base[key] = _merge(base[key], value)
+            base[key] = merge_terms(base[key], value)
         else:
             base[key] = value
     return base
 
 
-HOLIDAY_YEARS_AHEAD = 10
-"""Rule `holiday_years`: generated holidays cover the term's first year and the ten after it, so
-renewed terms keep their holidays; a longer contract lists `years` itself."""
+class WrittenTerms(Protocol):
+    """A contract fact: terms as written, and when they take effect."""
 
-_EARLIEST_HOLIDAY_YEAR, _LATEST_HOLIDAY_YEAR = 1900, 2100  # the `holidays` package's horizon
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+    @property
+    def terms(self) -> dict[str, Any]: ...
+    @property
+    def effective_from(self) -> datetime: ...
 
 
-def _term_years(term: Any) -> list[int]:
+def expanded_terms(fact: WrittenTerms) -> ContractTerms:
+    """The complete terms of a contract fact (template applied, holidays generated).
+
+    Raises:
+        FactRejected: the terms are invalid; fields are named from the line's root (`terms...`).
+    """
     try:
-        start = date.fromisoformat(term["start"])
-    except (KeyError, TypeError, ValueError):
-        return []
-    return list(range(start.year, start.year + HOLIDAY_YEARS_AHEAD + 1))
-
-
-def _expand_holidays(calendar: dict[str, Any], default_years: list[int]) -> None:
-    spec = calendar.get("holidays")
-    if not isinstance(spec, dict) or "country" not in spec:
-        return
-    unknown = set(spec) - {"country", "years", "add", "remove", "subdivision"}
-    if unknown:
-        raise ValueError(f"holidays: unknown field(s) {', '.join(sorted(unknown))}")
-    country, subdivision = spec["country"], spec.get("subdivision")
-    if not isinstance(country, str) or not isinstance(subdivision, str | None):
-        raise ValueError('holidays: country and subdivision must be strings, e.g. "NL"')
-    years = default_years if spec.get("years") is None else _holiday_years(spec["years"])
-    years = [year for year in years if year <= _LATEST_HOLIDAY_YEAR]
-    try:
-        generated = holiday_library.country_holidays(country, subdiv=subdivision, years=years)
-    except NotImplementedError as error:
-        raise ValueError(f"holidays: {error}") from None
-    if not generated:
-        raise ValueError(
-            f"holidays: the holidays package knows no {country} holidays in "
-            f"{_years_text(years) or 'those years'}; list the dates as `dates` instead"
-        )
-    added = _holiday_dates(spec, "add")
-    removed = _holiday_dates(spec, "remove")
-    dates = (set(generated) | added) - removed
-    source = f"holidays {version('holidays')} {country} {_years_text(years)}"
-    if added:
-        source += "; added " + ", ".join(sorted(day.isoformat() for day in added))
-    if removed:
-        source += "; removed " + ", ".join(sorted(day.isoformat() for day in removed))
-    calendar["holidays"] = {"dates": sorted(day.isoformat() for day in dates), "source": source}
-
-
-def _holiday_years(years: Any) -> list[int]:
-    if (
-        not isinstance(years, list)
-        or not years
-        or not all(
-            type(year) is int and _EARLIEST_HOLIDAY_YEAR <= year <= _LATEST_HOLIDAY_YEAR
-            for year in years
-        )
-    ):
-        raise ValueError(
-            f"holidays.years: a list of years {_EARLIEST_HOLIDAY_YEAR}-{_LATEST_HOLIDAY_YEAR}"
-        )
-    return sorted(set(years))
-
-
-def _holiday_dates(spec: dict[str, Any], field: str) -> set[date]:
-    days = spec.get(field, [])
-    if not isinstance(days, list) or not all(
-        isinstance(day, str) and _ISO_DATE.match(day) for day in days
-    ):
-        raise ValueError(f'holidays.{field}: a list of dates like "2026-04-03"')
-    try:
-        return {date.fromisoformat(day) for day in days}
+        return expand_terms(fact.terms, fact.effective_from)
+    except ValidationError as error:
+        raise FactRejected(
+            [
+                (
+                    ".".join(["terms", *(str(part) for part in item["loc"])]),
+                    item["msg"].removeprefix("Value error, "),
+                )
+                for item in error.errors(include_url=False)
+            ]
+        ) from None
     except ValueError as error:
-        raise ValueError(f"holidays.{field}: {error}") from None
-
-
-def _years_text(years: list[int]) -> str:
-    if len(years) > 1 and years == list(range(years[0], years[-1] + 1)):
-        return f"{years[0]}-{years[-1]}"
-    return ",".join(str(year) for year in years)
+        raise FactRejected([("terms", str(error))]) from None

@@ -22,9 +22,14 @@ __all__ = [
     "UTC",
     "Month",
     "contract_zone",
+    "duration_text",
     "floor_to_second",
     "format_instant",
+    "format_seconds",
+    "from_seconds",
+    "instant_micros",
     "local_midnight",
+    "micros_instant",
     "parse_duration",
     "parse_instant",
     "require_ledger_year",
@@ -102,6 +107,43 @@ def require_aware(value: datetime) -> datetime:
 def format_instant(value: datetime) -> str:
     """Format an instant as ISO 8601 in UTC with a `Z` suffix (the ledger's output form)."""
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@lru_cache(maxsize=1 << 17)
+def format_seconds(seconds: int) -> str:
+    """`format_instant` of an instant given as whole Unix seconds (cached: reports repeat them)."""
+    return format_instant(datetime.fromtimestamp(seconds, UTC))
+
+
+def from_seconds(seconds: int) -> datetime:
+    """The UTC instant of whole Unix seconds."""
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def instant_micros(value: datetime) -> int:
+    """An instant as integer Unix microseconds, exactly (how SQLite tables keep instants)."""
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def micros_instant(micros: int) -> datetime:
+    """The UTC instant of integer Unix microseconds (the inverse of `instant_micros`)."""
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def duration_text(seconds: int) -> str:
+    """`5h12m`, `4h`, `45m`, `1h0m30s`: hours and minutes, seconds only when there are any."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours}h" if hours else ""
+    if minutes or (hours and secs):
+        text += f"{minutes}m"
+    if secs or not text:
+        text += f"{secs}s"
+    return text
 
 
 def floor_to_second(value: datetime) -> int:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ledger.domain import contract_id, ticket_id
 from ledger.errors import NotFound
-from ledger.records import ALL_ACCOUNTS, LedgerReader
+from ledger.events import contract_id, ticket_id
+from ledger.store.ports import ALL_ACCOUNTS, LedgerReader
 from ledger.timevalues import floor_to_second
 from projections.history import AccountHistory, History, fold_history
 from projections.intervals import merge

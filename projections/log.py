@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ledger.records import LedgerReader, LogRow
+from ledger.store.ports import LedgerReader, LogRow
 
 __all__ = [
     "EventView",

@@ -67,8 +67,9 @@ from sampledata import (
 )
 
 from api.keys import KeyStore
-from ledger.facts import parse_fact
-from ledger.store import StoreLocation, open_ledger
+from ledger.importing import parse_fact
+from ledger.store.location import StoreLocation
+from ledger.store.opening import open_ledger
 
 REPO = Path(__file__).resolve().parent.parent
 HISTORY_SECONDS = 300 * 86400  # valid times from January to October 2026, all in the past
@@ -130,7 +131,7 @@ def seed_store(url: str, data: Dataset) -> tuple[str, str, int]:
     ledger = open_ledger(url)
     try:
         ledger.record([(n, parse_fact(fact)) for n, fact in enumerate(data.facts, 1)])
-        keys = KeyStore(ledger)
+        keys = KeyStore(ledger.datastore)
         operator, auditor = keys.create("operator")[1], keys.create("auditor")[1]
         return operator, auditor, ledger.reader.head()[0]
     finally:

@@ -33,8 +33,9 @@ from benchlib import (
 from sampledata import availability_terms, contract, mixed_facts, outage_pair, random_instant
 
 from ledger.application import SlaLedger
-from ledger.facts import parse_fact, parse_lines
-from ledger.store import StoreLocation, open_ledger
+from ledger.importing import parse_fact, parse_lines
+from ledger.store.location import StoreLocation
+from ledger.store.opening import open_ledger
 
 EVENT_COLUMNS = (
     "originator_id, originator_version, topic, state, event_id, valid_at, recorded_at, content_hash"

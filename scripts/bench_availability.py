@@ -28,12 +28,12 @@ import psycopg
 from benchlib import Series, Store, machine_line, ratio_median, report, stores, timed
 from sampledata import availability_year
 
+from api.bootstrap import wire
 from ledger.application import SlaLedger
-from ledger.facts import parse_fact
-from ledger.store import StoreLocation, open_ledger
+from ledger.importing import parse_fact
+from ledger.store.location import StoreLocation
+from ledger.store.opening import open_ledger
 from ledger.timevalues import Month
-from projections.reports import Reports
-from projections.runner import ReadModelRunner
 
 COLUMNS = "rowid, recorded_at, event_id, topic, originator_id, originator_version, valid_at, state"
 IMPORT_CHUNK = 50_000
@@ -99,7 +99,7 @@ def as_of_latencies(
     """Time the same account-month as-of reports on each store, alternating between the stores
     query by query so that both see the same machine."""
     rng = random.Random(seed)
-    services = [Reports(store, catch_up=False) for store in stores]
+    services = [wire(store, catch_up=False).reports for store in stores]
     recorded = [store.reader.head()[1] for store in stores]
     timings: list[list[float]] = [[] for _ in stores]
     for sample in range(samples):
@@ -148,7 +148,7 @@ def bench(
         floor_series.add(count / phase.seconds, phase)
         store.before_write()
         with timed() as phase:
-            result = ReadModelRunner(big).rebuild()
+            result = wire(big).runner.rebuild()
         rebuild_series.add(events / phase.seconds, phase)
         rows = result.availability_rows
         print(

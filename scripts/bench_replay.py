@@ -38,10 +38,10 @@ from bench_availability import load, read_floor
 from benchlib import Series, Store, machine_line, ratio_median, report, stores, timed
 from sampledata import availability_terms, availability_year
 
-from ledger.store import StoreLocation, open_ledger
+from api.bootstrap import wire
+from ledger.store.location import StoreLocation
+from ledger.store.opening import open_ledger
 from ledger.timevalues import Month
-from projections.reports import Reports
-from projections.runner import ReadModelRunner
 
 PROPOSED: dict[str, Any] = {
     **availability_terms("1000.00"),
@@ -70,9 +70,10 @@ def peak_rss_kib() -> int:
 def child(url: str, account: str | None) -> None:
     """Run one replay in this (fresh) process and print seconds, peak RSS and a digest."""
     ledger = open_ledger(url)
-    reports = Reports(ledger, catch_up=False, clock=lambda: AFTER_THE_YEAR)
+    reports = wire(ledger, catch_up=False, clock=lambda: AFTER_THE_YEAR).reports
     started = time.perf_counter()
-    replay = reports.replay(PROPOSED, Month(2026, 1), Month(2026, 12), account)
+    every = account is None
+    replay = reports.replay(PROPOSED, Month(2026, 1), Month(2026, 12), account, all_accounts=every)
     seconds = time.perf_counter() - started
     answer = replay.model_dump_json(exclude={"query_time"})
     peak_kib = peak_rss_kib()
@@ -158,7 +159,7 @@ def bench(
         peaks.append(everyone["peak_mib"])
         store.before_write()
         with timed() as phase:
-            ReadModelRunner(ledger).rebuild()
+            wire(ledger).runner.rebuild()
         series["rebuild"].add(phase.seconds, phase)
         for account in rng.sample(accounts, args.single):
             with timed() as phase:

@@ -34,10 +34,11 @@ from bench_availability import load, percentile, read_floor
 from benchlib import Series, Store, machine_line, ratio_median, report, stores, timed
 from sampledata import ticket_year
 
-from ledger.domain import contract_id, ticket_id
-from ledger.store import StoreLocation, open_ledger
+from api.bootstrap import wire
+from ledger.events import contract_id, ticket_id
+from ledger.store.location import StoreLocation
+from ledger.store.opening import open_ledger
 from projections.reports import Reports
-from projections.runner import ReadModelRunner
 
 COLUMNS = "rowid, recorded_at, event_id, topic, originator_id, originator_version, valid_at, state"
 
@@ -127,7 +128,7 @@ def bench(
         floor_series.add(count / phase.seconds, phase)
         store.before_write()
         with timed() as phase:
-            result = ReadModelRunner(ledger).rebuild()
+            result = wire(ledger).runner.rebuild()
         rebuild_series.add(events / phase.seconds, phase)
         rows = result.ticket_rows
         print(
@@ -136,7 +137,7 @@ def bench(
             flush=True,
         )
     timings = report_latencies(
-        Reports(ledger, catch_up=False), fetch(url), owners, args.samples, seed=5
+        wire(ledger, catch_up=False).reports, fetch(url), owners, args.samples, seed=5
     )
     ledger.close()
     noisy = floor_series.noisy_runs + rebuild_series.noisy_runs

@@ -22,7 +22,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from ledger.store import StoreLocation
+from ledger.store.location import StoreLocation
 
 SERVER = os.environ.get(
     "SLA_LEDGER_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

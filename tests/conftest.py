@@ -19,7 +19,8 @@ import pytest
 from psycopg import sql
 
 from ledger.application import SlaLedger
-from ledger.store import StoreLocation, open_ledger
+from ledger.store.location import StoreLocation
+from ledger.store.opening import open_ledger
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 _schemas = itertools.count(1)

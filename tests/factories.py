@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from api.bootstrap import Services, wire
 from ledger.application import RecordOutcome, SlaLedger
-from ledger.facts import parse_fact
+from ledger.importing import parse_fact
+from ledger.timevalues import utc_now
 
 Fact = dict[str, Any]
 
@@ -117,3 +121,14 @@ def record(ledger: SlaLedger, *facts: Fact | list[Fact]) -> RecordOutcome:
 
 def ndjson(*facts: Fact | list[Fact]) -> str:
     return "".join(json.dumps(fact) + "\n" for fact in flatten(*facts))
+
+
+def services(
+    ledger: SlaLedger,
+    *,
+    page_size: int = 500,
+    catch_up: bool = True,
+    clock: Callable[[], datetime] = utc_now,
+) -> Services:
+    """The services of an open test store, wired as `sla-ledger` wires them."""
+    return wire(ledger, page_size=page_size, catch_up=catch_up, clock=clock)

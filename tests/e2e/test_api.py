@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import ApiSettings, create_app
+from api.app import create_app
 from api.keys import KeyStore
-from ledger.store import open_ledger
+from api.settings import Settings
+from ledger.store.opening import open_ledger
 from tests.factories import ndjson
 
 TERMS: dict[str, Any] = {
@@ -44,14 +45,14 @@ class Api:
 @pytest.fixture
 def api(database_url: str) -> Iterator[Api]:
     ledger = open_ledger(database_url)
-    store = KeyStore(ledger)
+    store = KeyStore(ledger.datastore)
     keys = {
         "operator": store.create("operator")[1],
         "auditor": store.create("auditor")[1],
         "customer": store.create("customer", "acme")[1],
     }
     ledger.close()
-    with TestClient(create_app(ApiSettings(database_url=database_url, follow=False))) as client:
+    with TestClient(create_app(Settings(database_url=database_url, follow=False))) as client:
         yield Api(client, keys)
 
 
@@ -487,7 +488,7 @@ def test_reads_after_a_write_see_it(api: Api) -> None:
 
 def test_revoked_keys_are_refused(api: Api, database_url: str) -> None:
     ledger = open_ledger(database_url)
-    store = KeyStore(ledger)
+    store = KeyStore(ledger.datastore)
     key, secret = store.create("auditor")
     assert api.client.get("/adjustments", headers={"X-API-Key": secret}).status_code == 200
     store.revoke(key.key_id)

@@ -24,10 +24,11 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from api.app import ApiSettings, create_app
+from api.app import create_app
 from api.keys import KeyStore
-from ledger.facts import parse_fact
-from ledger.store import open_ledger
+from api.settings import Settings
+from ledger.importing import parse_fact
+from ledger.store.opening import open_ledger
 from tests.e2e.test_api import TERMS
 
 CHECKS = [
@@ -42,7 +43,7 @@ CHECKS = [
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, str]]:
     url = f"sqlite:///{Path(tmp_path_factory.mktemp('fuzz')) / 'ledger.db'}"
     ledger = open_ledger(url)
-    _, key = KeyStore(ledger).create("operator")
+    _, key = KeyStore(ledger.datastore).create("operator")
     facts: list[dict[str, Any]] = [
         {
             "type": "contract.signed",
@@ -66,7 +67,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, 
     ]
     ledger.record([(n, parse_fact(f)) for n, f in enumerate(facts, 1)])
     ledger.close()
-    app = create_app(ApiSettings(database_url=url, follow=False))
+    app = create_app(Settings(database_url=url, follow=False))
     with TestClient(app):  # runs the lifespan: the store stays open for the fuzzer's requests
         yield app, key
 
@@ -82,7 +83,7 @@ def _ndjson(_context: Any, value: Any) -> bytes:
 
 
 def _operation_labels() -> list[str]:
-    app = create_app(ApiSettings(database_url="sqlite:///:memory:", follow=False))
+    app = create_app(Settings(database_url="sqlite:///:memory:", follow=False))
     return [operation.label for operation in _operations(app)]
 
 

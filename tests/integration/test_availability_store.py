@@ -16,22 +16,31 @@ from hypothesis import strategies as st
 
 from ledger.application import SlaLedger
 from ledger.errors import InvalidQuery
-from ledger.store import open_ledger
+from ledger.events import EventRef
+from ledger.store.opening import open_ledger
 from ledger.timevalues import Month
-from projections.availability import AvailabilityReport, from_stored_form
-from projections.history import EventRef, event_ref
+from projections.availability import availability_report
+from projections.availability.table import month_from_stored
+from projections.evidence import event_ref
 from projections.reports import Reports
-from projections.runner import ReadModelRunner
-from projections.views import PageWrite, ReadModels
+from projections.tracking import PageWrite, ReadModels
 from tests.builders import at
-from tests.factories import corrected, maintenance, outage, outage_started, record, signed
+from tests.factories import (
+    corrected,
+    maintenance,
+    outage,
+    outage_started,
+    record,
+    services,
+    signed,
+)
 from tests.histories import random_batches
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def reports(ledger: SlaLedger, now: datetime = NOW) -> Reports:
-    return Reports(ledger, ReadModelRunner(ledger, page_size=3), clock=lambda: now)
+    return services(ledger, page_size=3, clock=lambda: now).reports
 
 
 def test_a_correction_recorded_later_turns_a_met_month_breached_and_as_of_still_shows_it_met(
@@ -104,7 +113,7 @@ def _stored(ledger: SlaLedger, text: str) -> dict[str, Any]:
     def refs(positions: list[int]) -> dict[int, EventRef]:
         return {row.position: event_ref(row) for row in ledger.reader.rows_at(positions)}
 
-    report = AvailabilityReport.model_validate(from_stored_form(text, refs))
+    report = availability_report(month_from_stored(text, refs))
     return report.model_dump(exclude=_WHEN)
 
 
@@ -121,7 +130,8 @@ def _table(view: ReadModels, ledger: SlaLedger) -> dict[tuple[str, str], Any]:
 def _assert_table_equals_recomputation(
     ledger: SlaLedger, batches: list[list[dict[str, Any]]]
 ) -> None:
-    runner = ReadModelRunner(ledger, page_size=4)
+    wired = services(ledger, page_size=4, catch_up=False)
+    runner = wired.runner
     for batch in batches:
         record(ledger, *batch)
         runner.catch_up()
@@ -191,13 +201,13 @@ def test_a_crash_between_pages_loses_nothing_and_counts_nothing_twice(ledger: Sl
     record(ledger, signed("acme"))
     record(ledger, outage("o-1", "2026-04-05T12:00:00Z", "2026-04-05T12:10:00Z"))
     record(ledger, outage("o-2", "2026-04-06T12:00:00Z", "2026-04-06T12:20:00Z"))
-    runner = ReadModelRunner(ledger, page_size=2)
+    runner = services(ledger, page_size=2).runner
     crashing = CrashingOnce(runner.view)
     runner.view.write_page = crashing  # type: ignore[method-assign]
     with pytest.raises(RuntimeError, match="power cut"):
         runner.catch_up()
     assert runner.view.tracked_position() == 2  # the first page (positions 1-2) was applied
-    restarted = ReadModelRunner(ledger, page_size=2)
+    restarted = services(ledger, page_size=2).runner
     assert restarted.catch_up() == 5
     row = restarted.view.availability_row("acme", "2026-04")
     assert row is not None and row.unavailable_seconds == 600 + 1_200
@@ -214,7 +224,7 @@ def test_rebuild_drops_and_recomputes_from_position_zero(ledger: SlaLedger) -> N
         outage("o-1", "2026-04-05T12:00:00Z", "2026-04-05T12:10:00Z"),
         maintenance("m-1", "2026-04-05T12:00:00Z", "2026-04-05T12:03:00Z"),
     )
-    runner = ReadModelRunner(ledger)
+    runner = services(ledger).runner
     runner.catch_up()
     result = runner.rebuild()
     assert (result.events, result.availability_rows) == (4, 1)
@@ -231,11 +241,8 @@ def test_concurrent_catch_ups_never_fail_and_agree_with_a_rebuild(database_url: 
     writer = open_ledger(database_url)
     record(writer, signed("acme"), signed("beta"))
     others = [open_ledger(database_url) for _ in range(2)]
-    runners = [
-        ReadModelRunner(writer, page_size=2),
-        *(ReadModelRunner(o, page_size=2) for o in others),
-    ]
-    shared = Reports(writer, runners[0])
+    runners = [services(store, page_size=2).runner for store in (writer, *others)]
+    shared = services(writer).reports
     failures: list[BaseException] = []
     done = threading.Event()
 

@@ -12,7 +12,7 @@ from ledger.application import SlaLedger
 from ledger.errors import InvalidQuery, RejectedFacts
 from ledger.timevalues import Month
 from projections.reports import Reports
-from tests.factories import amended, outage, record, renewal, signed
+from tests.factories import amended, outage, record, renewal, services, signed
 
 TIERS = [
     {"below_percent": "99.9", "credit_percent": "10"},
@@ -37,7 +37,7 @@ LATER = datetime(2027, 2, 1, tzinfo=UTC)  # the queries' "now": term 1 (2026) is
 
 
 def service(ledger: SlaLedger) -> Reports:
-    return Reports(ledger, clock=lambda: LATER)
+    return services(ledger, clock=lambda: LATER).reports
 
 
 def recorded_now() -> datetime:
@@ -133,7 +133,7 @@ def test_a_what_if_replay_appends_nothing(ledger: SlaLedger) -> None:
     assert (months["2026-05"].old.met, months["2026-05"].new.met) == (True, False)
     assert (months["2026-05"].old.amount, months["2026-05"].new.amount) == ("0.00", "50.00")
     assert replay.totals == {"EUR": {"old": "100.00", "new": "100.00", "difference": "0.00"}}
-    everyone = reports.replay(proposed, Month(2026, 1), Month(2026, 12))
+    everyone = reports.replay(proposed, Month(2026, 1), Month(2026, 12), all_accounts=True)
     assert everyone.accounts == ["acme", "beta"]
     assert everyone.totals["EUR"] == {"old": "200.00", "new": "150.00", "difference": "-50.00"}
     assert ledger.reader.head() == stored
@@ -164,7 +164,7 @@ def test_diff_shows_what_changed_between_two_recorded_times_and_why(ledger: SlaL
 def test_a_month_split_by_the_term_end_is_measured_whole_in_both_terms(ledger: SlaLedger) -> None:
     """Rule `partial_months`: the tier of the slice 1-15 July 2026 uses July's availability,
     including an outage on 20 July that falls in term 2 (2 h: 99.7311 %: 10 %)."""
-    reports = Reports(ledger, clock=lambda: datetime(2026, 8, 2, tzinfo=UTC))
+    reports = services(ledger, clock=lambda: datetime(2026, 8, 2, tzinfo=UTC)).reports
     record(ledger, signed("acme", "2025-07-15T00:00:00Z", **TERMS))
     before_the_outage = recorded_now()
     record(ledger, outage("july", "2026-07-20T10:00:00Z", "2026-07-20T12:00:00Z"))
@@ -191,7 +191,7 @@ def test_a_month_split_by_the_term_end_is_measured_whole_in_both_terms(ledger: S
 def test_a_renewal_into_dollars_bills_each_term_in_its_own_currency(ledger: SlaLedger) -> None:
     """Rule `slice_terms`: term 2 (from 15 July 2026) is billed in USD from its first day;
     term 1's renewal is settled in term 1's EUR; a term that has not begun cannot be renewed."""
-    reports = Reports(ledger, clock=lambda: datetime(2026, 8, 2, tzinfo=UTC))
+    reports = services(ledger, clock=lambda: datetime(2026, 8, 2, tzinfo=UTC)).reports
     dollars = {
         **TERMS,
         "credits": {**TERMS["credits"], "monthly_fee": {"amount": "1200.00", "currency": "USD"}},
@@ -246,10 +246,13 @@ def test_a_what_if_replay_as_known_at_a_past_time(ledger: SlaLedger) -> None:
     then = recorded_now()
     record(ledger, outage("june", "2026-06-10T00:00:00Z", "2026-06-10T10:00:00Z"))
     for account in ("acme", None):
-        past = reports.replay(STRICTER, Month(2026, 1), Month(2026, 6), account, as_of=then)
+        every = account is None
+        past = reports.replay(
+            STRICTER, Month(2026, 1), Month(2026, 6), account, all_accounts=every, as_of=then
+        )
         assert (past.as_of, past.as_of_position) == (then, 3)
         assert past.totals["EUR"] == {"old": "100.00", "new": "50.00", "difference": "-50.00"}
-        now = reports.replay(STRICTER, Month(2026, 1), Month(2026, 6), account)
+        now = reports.replay(STRICTER, Month(2026, 1), Month(2026, 6), account, all_accounts=every)
         # June: 98.6111 %: 25 % actual, 5 % proposed
         assert now.totals["EUR"] == {"old": "350.00", "new": "100.00", "difference": "-250.00"}
 
@@ -257,7 +260,7 @@ def test_a_what_if_replay_as_known_at_a_past_time(ledger: SlaLedger) -> None:
 def test_a_month_in_progress_has_one_availability_in_every_report(ledger: SlaLedger) -> None:
     """Rule `month_in_progress`: on 16 April a 5-hour outage is 99.3055 % of April (not 98.6 % of
     the 15 days gone), in the availability report and in the credit statement alike."""
-    reports = Reports(ledger, clock=lambda: datetime(2026, 4, 16, tzinfo=UTC))
+    reports = services(ledger, clock=lambda: datetime(2026, 4, 16, tzinfo=UTC)).reports
     record(
         ledger,
         signed("acme", **TERMS),

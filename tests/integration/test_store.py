@@ -10,12 +10,13 @@ import psycopg
 import pytest
 
 from ledger.application import SlaLedger
-from ledger.domain import contract_id
 from ledger.errors import ConflictingFacts, RejectedFacts
-from ledger.store import StoreLocation, open_ledger
+from ledger.events import contract_id
+from ledger.store.location import StoreLocation
+from ledger.store.opening import open_ledger
 from ledger.timevalues import Month
+from projections.history import fold_history
 from projections.log import iter_events
-from projections.reports import Reports
 from tests.factories import (
     amended,
     corrected,
@@ -26,6 +27,7 @@ from tests.factories import (
     record,
     renewal,
     retracted,
+    services,
     signed,
     ticket_opened,
     ticket_step,
@@ -291,7 +293,8 @@ def test_a_new_connection_reads_what_another_wrote(database_url: str) -> None:
     writer.close()
     reader = open_ledger(database_url)
     try:
-        contract = reader.repository.get(contract_id("acme"))
+        rows = reader.reader.rows_for([contract_id("acme")], reader.reader.head()[0])
+        contract = fold_history(rows).contracts["acme"]
         assert contract.account_id == "acme" and contract.versions[0].terms.availability
         assert [e.type for e in iter_events(reader.reader)][-1] == "outage.ended"
     finally:
@@ -406,9 +409,9 @@ def test_an_amendment_said_again_after_another_for_the_same_date_is_recorded(
     statuses = [record(ledger, fact).facts[0].status for fact in (stricter, looser, stricter)]
     assert statuses == ["recorded"] * 3
     assert record(ledger, stricter).facts[0].status == "duplicate"
-    june = Reports(ledger).availability("acme", Month(2026, 6))
+    june = services(ledger).reports.availability("acme", Month(2026, 6))
     assert june.target_percent == "99.95"
 
 
 def unavailable_seconds(ledger: SlaLedger) -> int:
-    return Reports(ledger).availability("acme", Month(2026, 4)).unavailable_seconds
+    return services(ledger).reports.availability("acme", Month(2026, 4)).unavailable_seconds

@@ -11,19 +11,16 @@ from typing import Any
 import pytest
 
 from ledger.application import SlaLedger
-from ledger.store import open_ledger
+from ledger.store.opening import open_ledger
 from ledger.timevalues import Month
 from projections.reports import Reports
-from projections.runner import ReadModelRunner
-from tests.factories import Fact, amended, record, signed, ticket_opened, ticket_step
+from tests.factories import Fact, amended, record, services, signed, ticket_opened, ticket_step
 
 WHEN = {"query_time", "as_of", "as_of_position"}
 
 
 def service(ledger: SlaLedger, now: str = "2026-05-01T00:00:00+00:00") -> Reports:
-    return Reports(
-        ledger, ReadModelRunner(ledger, page_size=3), clock=lambda: datetime.fromisoformat(now)
-    )
+    return services(ledger, page_size=3, clock=lambda: datetime.fromisoformat(now)).reports
 
 
 def studio(ledger: SlaLedger, template: str = "vivition-business") -> None:

@@ -8,15 +8,15 @@ import pytest
 
 from ledger.errors import InvalidQuery
 from ledger.timevalues import Month
-from projections.availability import AvailabilityReport, availability_report
-from tests.builders import AccountBuilder, account, at
+from projections.availability import AvailabilityReport
+from tests.builders import AccountBuilder, account, at, month_report
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 DAY = 86_400
 
 
 def report(builder: AccountBuilder, month: str, query_time: datetime = NOW) -> AvailabilityReport:
-    return availability_report(builder.build(), Month.parse(month), query_time=query_time)
+    return month_report(builder.build(), Month.parse(month), query_time=query_time)
 
 
 def test_april_is_30_days_and_45_minutes_down_misses_99_9() -> None:

@@ -7,8 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from projections.credits import credit_statement
-from projections.history import TicketRecord, TicketStepRecord
-from tests.builders import AccountBuilder, at, ref
+from tests.builders import AccountBuilder, at
 
 TIERS = [
     {"below_percent": "99.9", "credit_percent": "10"},
@@ -85,19 +84,13 @@ def test_the_monthly_cap_and_the_term_cap_bite() -> None:
     # months owe 200 + 100 = 300, but the term cap is 3 % of 12 000 = 360 ... not biting yet
     assert statement.months_total == "300.000000" and statement.total == "300.00"
     tighter = cloud(monthly_cap_percent="20", term_cap_percent="2")
-    tighter.outages = builder.outages
+    tighter.rows += builder.rows[1:]  # the same outages
     capped = credit_statement(tighter.build(), 1, query_time=datetime(2027, 1, 2, tzinfo=UTC))
     assert (capped.term_cap_amount, capped.total, capped.term_capped) == (
         "240.000000",
         "240.00",
         True,
     )
-
-
-def _ticket(name: str, opened: str, resolved: str, priority: str = "high") -> TicketRecord:
-    opening = TicketStepRecord(at(opened), "ticket.opened", priority, ref("ticket.opened"))
-    done = TicketStepRecord(at(resolved), "ticket.resolved", None, ref("ticket.resolved"))
-    return TicketRecord(name, "acme", at(opened), [opening, done])
 
 
 def test_each_breached_ticket_adds_its_priority_credit() -> None:
@@ -108,15 +101,15 @@ def test_each_breached_ticket_adds_its_priority_credit() -> None:
             "ticket_breach_credit_percent": {"high": "5", "medium": "2"},
         },
     }
-    builder = AccountBuilder("acme", "2026-01-01T00:00:00+01:00", terms)
-    history = builder.build()
-    history.tickets = [
+    history = (
+        AccountBuilder("acme", "2026-01-01T00:00:00+01:00", terms)
         # Tuesday 14 April 09:00, high, 4 business hours: resolved 15:00 -> breached
-        _ticket("late-1", "2026-04-14T09:00:00+02:00", "2026-04-14T15:00:00+02:00"),
-        _ticket("late-2", "2026-04-15T09:00:00+02:00", "2026-04-16T09:00:00+02:00"),
-        _ticket("in-time", "2026-04-16T09:00:00+02:00", "2026-04-16T10:00:00+02:00"),
-        _ticket("medium-late", "2026-05-04T09:00:00+02:00", "2026-05-05T09:00:00+02:00", "medium"),
-    ]
+        .ticket("late-1", "2026-04-14T09:00:00+02:00", "2026-04-14T15:00:00+02:00")
+        .ticket("late-2", "2026-04-15T09:00:00+02:00", "2026-04-16T09:00:00+02:00")
+        .ticket("in-time", "2026-04-16T09:00:00+02:00", "2026-04-16T10:00:00+02:00")
+        .ticket("medium-late", "2026-05-04T09:00:00+02:00", "2026-05-05T09:00:00+02:00", "medium")
+        .build()
+    )
     statement = credit_statement(history, 1, query_time=datetime(2027, 1, 2, tzinfo=UTC))
     april = next(m for m in statement.months if m.month == "2026-04")
     may = next(m for m in statement.months if m.month == "2026-05")

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from ledger.terms import AvailabilityTerms
 from ledger.timevalues import Month, contract_zone, months_touching, months_touching_seconds
-from projections.availability import OutageSpan, availability_report, classify_downtime
+from projections.availability.rules import OutageSpan, classify_downtime
 from projections.intervals import intersect, merge, subtract, total
-from tests.builders import account
+from tests.builders import account, month_report
 
 DAY = 86_400
 intervals = st.lists(
@@ -80,9 +80,7 @@ def _april(
         builder.maintenance(
             f"m{n}", start.isoformat(), (start + timedelta(seconds=length)).isoformat()
         )
-    r = availability_report(
-        builder.build(), Month(2026, 4), query_time=datetime(2026, 6, 1, tzinfo=UTC)
-    )
+    r = month_report(builder.build(), Month(2026, 4), query_time=datetime(2026, 6, 1, tzinfo=UTC))
     return r.period_seconds, r.unavailable_seconds
 
 

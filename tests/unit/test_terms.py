@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from ledger.facts import FactRejected, expanded_terms, parse_fact
-from ledger.templates import expand_terms
+from ledger.errors import FactRejected
+from ledger.importing import parse_fact
+from ledger.templates import expand_terms, expanded_terms
 from tests.factories import signed
 
 JAN_1 = datetime(2026, 1, 1, tzinfo=UTC)

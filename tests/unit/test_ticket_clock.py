@@ -14,10 +14,15 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.domain import TermsVersion
+from ledger.errors import RuleViolation
+from ledger.events import EventRef
+from ledger.state import TermsVersion
 from ledger.templates import expand_terms
-from projections.history import EventRef, TicketRecord, TicketStepRecord, VersionRecord
-from projections.tickets import TicketReport, ticket_report
+from ledger.ticket_state import TicketState
+from ledger.tickets import check_ticket_steps
+from projections.tickets import TicketReport, measure_ticket
+from projections.tickets import ticket_report as report_of
+from tests.builders import StoredRow, ticket_row, ticket_state
 
 JAN_1 = datetime(2026, 1, 1, tzinfo=UTC)
 HOUR = 3600
@@ -29,28 +34,41 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def ticket(*steps: Step, ticket_id: str = "t-1") -> TicketRecord:
-    """A ticket from (time, step, priority) tuples; step names drop the `ticket.` prefix."""
-    records = []
-    for index, (when, kind, priority) in enumerate(steps):
-        instant = at(when)
-        ref = EventRef(
-            event_id=f"{ticket_id}-{index}",
-            type=f"ticket.{kind}",
+def rows(*steps: Step, ticket_id: str = "t-1") -> list[StoredRow]:
+    """Stored events from (time, step, priority) tuples; step names drop the `ticket.` prefix."""
+    return [
+        ticket_row(
+            ticket_id,
+            "acme",
+            at(when),
+            kind,
+            priority,
             position=100 + index,
-            recorded_at=instant,
-            valid_at=instant,
+            event_id=f"{ticket_id}-{index}",
+            recorded_at=at(when),
         )
-        records.append(TicketStepRecord(instant, f"ticket.{kind}", priority, ref))
-    return TicketRecord(ticket_id, "acme", records[0].at, records)
+        for index, (when, kind, priority) in enumerate(steps)
+    ]
 
 
-def version(template: str = "vivition-business", **written: Any) -> VersionRecord:
+def ticket(*steps: Step, ticket_id: str = "t-1") -> TicketState:
+    """A ticket folded from (time, step, priority) tuples, recorded in that order."""
+    return ticket_state(rows(*steps, ticket_id=ticket_id))
+
+
+def version(template: str = "vivition-business", **written: Any) -> TermsVersion:
     terms = expand_terms({"template": template, **written}, JAN_1)
     ref = EventRef(
         event_id="contract-1", type="contract.signed", position=1, recorded_at=JAN_1, valid_at=JAN_1
     )
-    return VersionRecord(TermsVersion(JAN_1, terms, "contract-1"), ref)
+    return TermsVersion(JAN_1, terms, "contract-1", ref)
+
+
+def ticket_report(
+    record: TicketState, terms: TermsVersion | None, query: datetime, **known: Any
+) -> TicketReport:
+    """The report of the ticket's clock measured at `query`."""
+    return report_of(measure_ticket(record, terms, query, **known))
 
 
 BUSINESS = version("vivition-business")
@@ -58,7 +76,7 @@ EXTENDED = version("vivition-extended")
 EXTENDED_FROM_CHANGE = version("vivition-extended", support={"priority_change": "from_change"})
 
 
-def report(record: TicketRecord, terms: VersionRecord | None, query: str) -> TicketReport:
+def report(record: TicketState, terms: TermsVersion | None, query: str) -> TicketReport:
     return ticket_report(record, terms, at(query))
 
 
@@ -488,7 +506,7 @@ def iso(instant: int) -> str:
 @settings(max_examples=150, deadline=None)
 @given(plans, instants, gaps, gaps, st.integers(min_value=0, max_value=3 * 86_400))
 def test_a_pause_never_makes_a_ticket_due_earlier(
-    plan: VersionRecord, opened: int, to_pause: int, paused_for: int, query_after: int
+    plan: TermsVersion, opened: int, to_pause: int, paused_for: int, query_after: int
 ) -> None:
     pause, resume = opened + to_pause, opened + to_pause + paused_for
     query = at(iso(resume + query_after))
@@ -505,7 +523,8 @@ def test_a_pause_never_makes_a_ticket_due_earlier(
 
 
 def random_steps(draw: random.Random, opened: int) -> list[Step]:
-    """A valid step sequence, some steps sharing an instant."""
+    """A valid step sequence, some steps sharing an instant: each drawn step is kept only if
+    the write side would record it (`check_ticket_steps`, in clock order)."""
     steps: list[Step] = [(iso(opened), "opened", "high")]
     when, priority, paused, resolved = opened, "high", False, False
     for _ in range(draw.randint(0, 8)):
@@ -516,10 +535,15 @@ def random_steps(draw: random.Random, opened: int) -> list[Step]:
         new_priority = None
         if kind == "priority_changed":
             new_priority = draw.choice([p for p in ("high", "medium", "low") if p != priority])
-            priority = new_priority
+        candidate = (iso(when), kind, new_priority)
+        try:
+            check_ticket_steps("t-1", ticket(*steps, candidate).ordered_steps())
+        except RuleViolation:
+            continue
+        priority = new_priority or priority
         paused = kind == "paused" or (paused and kind not in ("resumed", "resolved"))
         resolved = kind == "resolved" or (resolved and kind != "reopened")
-        steps.append((iso(when), kind, new_priority))
+        steps.append(candidate)
     return steps
 
 
@@ -531,28 +555,30 @@ def random_steps(draw: random.Random, opened: int) -> list[Step]:
     gaps,
 )
 def test_shuffling_the_steps_does_not_change_the_report(
-    plan: VersionRecord, opened: int, draw: random.Random, query_after: int
+    plan: TermsVersion, opened: int, draw: random.Random, query_after: int
 ) -> None:
     steps = random_steps(draw, opened)
-    record = ticket(*steps)
+    recorded = rows(*steps)
     query = at(steps[-1][0]) + timedelta(seconds=query_after)
-    expected = ticket_report(record, plan, query)
+    expected = ticket_report(ticket_state(recorded), plan, query)
     # Recorded in another order: new positions follow the shuffled order, so only the valid
     # times and rule `same_instant_order` can put the steps back. Steps of one kind at one
     # instant keep their recorded order (the later priority change wins), so they keep theirs.
-    shuffled = list(record.steps)
+    opening, *later = recorded
+    shuffled = list(later)
     draw.shuffle(shuffled)
-    new_position = {id(step): 1_000 + index for index, step in enumerate(shuffled)}
-    alike: dict[tuple[datetime, str], list[TicketStepRecord]] = {}
-    for step in record.steps:
-        alike.setdefault((step.at, step.type), []).append(step)
+    new_position = {id(row): 1_000 + index for index, row in enumerate(shuffled)}
+    alike: dict[tuple[datetime | None, str], list[StoredRow]] = {}
+    for row in later:
+        alike.setdefault((row.valid_at, row.type), []).append(row)
     for group in alike.values():
-        for step, position in zip(group, sorted(new_position[id(s)] for s in group), strict=True):
-            new_position[id(step)] = position
-    recorded_again = [
-        replace(step, ref=replace(step.ref, position=new_position[id(step)])) for step in shuffled
-    ]
-    again = TicketRecord(record.ticket_id, record.account_id, record.opened_at, recorded_again)
+        for row, position in zip(group, sorted(new_position[id(r)] for r in group), strict=True):
+            new_position[id(row)] = position
+    recorded_again = sorted(
+        (replace(row, position=new_position[id(row)]) for row in later),
+        key=lambda row: row.position,
+    )
+    again = ticket_state([opening, *recorded_again])
     without_evidence = {"evidence"}
     assert ticket_report(again, plan, query).model_dump(
         exclude=without_evidence

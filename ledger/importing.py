@@ -1,4 +1,8 @@
-"""The import format: one JSON fact per line, validated with pydantic.
+"""The import format (the command side): one JSON fact per line, validated with pydantic.
+
+The facts are what users send; `ledger.events` is what the ledger stores. They differ on
+purpose: a fact may name a template, `"scope": "all"`, or no event_id (one is derived from its
+content); the stored event has the expanded terms, `accounts` or null, and always an event_id.
 
 This module is the public contract of `sla-ledger import`, `POST /events` and every write endpoint:
 each fact names what happened (`type`), to what (`outage_id`, `ticket_id`, `account_id`, ...) and
@@ -9,12 +13,9 @@ so submitting the same fact twice never records it twice.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -26,14 +27,14 @@ from pydantic import (
     model_validator,
 )
 
-from ledger.errors import LineError
-from ledger.terms import ContractTerms, MaintenanceKind, Money
-from ledger.timevalues import format_instant, parse_instant, require_ledger_year
+from ledger.errors import FactRejected, LineError
+from ledger.terms import MaintenanceKind, Money
+from ledger.timevalues import parse_instant, require_ledger_year
 
 __all__ = [
     "FACT_TYPES",
+    "AnyFact",
     "Fact",
-    "content_hash",
     "fact_adapter",
     "parse_fact",
     "parse_lines",
@@ -59,13 +60,15 @@ Note = Annotated[str, Field(min_length=1, max_length=2000)]
 
 class FactModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    VALID_TIME: ClassVar[str] = "at"  # the field that says when the fact happened
 
     event_id: Identifier | None = None
 
     @property
     def valid_at(self) -> datetime | None:
         """When the fact happened (its valid time), if the fact itself says."""
-        return None
+        value: datetime | None = getattr(self, self.VALID_TIME)
+        return value
 
 
 class ContractSigned(FactModel):
@@ -76,9 +79,7 @@ class ContractSigned(FactModel):
     effective_from: Instant
     terms: dict[str, Any]
 
-    @property
-    def valid_at(self) -> datetime:
-        return self.effective_from
+    VALID_TIME = "effective_from"
 
 
 class ContractAmended(FactModel):
@@ -89,9 +90,7 @@ class ContractAmended(FactModel):
     effective_from: Instant
     terms: dict[str, Any]
 
-    @property
-    def valid_at(self) -> datetime:
-        return self.effective_from
+    VALID_TIME = "effective_from"
 
 
 class ContractTerminated(FactModel):
@@ -100,10 +99,6 @@ class ContractTerminated(FactModel):
     type: Literal["contract.terminated"]
     account_id: Identifier
     at: Instant
-
-    @property
-    def valid_at(self) -> datetime:
-        return self.at
 
 
 class ScopedFact(FactModel):
@@ -135,19 +130,11 @@ class OutageStarted(ScopedFact):
     at: Instant
     source: Note | None = None
 
-    @property
-    def valid_at(self) -> datetime:
-        return self.at
-
 
 class OutageEnded(FactModel):
     type: Literal["outage.ended"]
     outage_id: Identifier
     at: Instant
-
-    @property
-    def valid_at(self) -> datetime:
-        return self.at
 
 
 class OutageCorrected(FactModel):
@@ -165,9 +152,7 @@ class OutageCorrected(FactModel):
             raise ValueError("ended_at must be after started_at")
         return self
 
-    @property
-    def valid_at(self) -> datetime:
-        return self.started_at
+    VALID_TIME = "started_at"
 
 
 class OutageRetracted(FactModel):
@@ -177,10 +162,6 @@ class OutageRetracted(FactModel):
     outage_id: Identifier
     reason: Note
     at: Instant | None = None
-
-    @property
-    def valid_at(self) -> datetime | None:
-        return self.at
 
 
 class MaintenanceScheduled(ScopedFact):
@@ -200,9 +181,7 @@ class MaintenanceScheduled(ScopedFact):
             raise ValueError("end must be after start")
         return self
 
-    @property
-    def valid_at(self) -> datetime:
-        return self.start
+    VALID_TIME = "start"
 
 
 class MaintenanceCancelled(FactModel):
@@ -211,18 +190,10 @@ class MaintenanceCancelled(FactModel):
     at: Instant | None = None
     reason: Note | None = None
 
-    @property
-    def valid_at(self) -> datetime | None:
-        return self.at
-
 
 class TicketFact(FactModel):
     ticket_id: Identifier
     at: Instant
-
-    @property
-    def valid_at(self) -> datetime:
-        return self.at
 
 
 class TicketOpened(TicketFact):
@@ -268,31 +239,7 @@ class RenewalCompleted(FactModel):
     credit_applied: Money
     term: Annotated[int, Field(ge=1, le=1000)] | None = None
 
-    @property
-    def valid_at(self) -> datetime:
-        return self.at
 
-
-Fact = Annotated[
-    ContractSigned
-    | ContractAmended
-    | ContractTerminated
-    | OutageStarted
-    | OutageEnded
-    | OutageCorrected
-    | OutageRetracted
-    | MaintenanceScheduled
-    | MaintenanceCancelled
-    | TicketOpened
-    | TicketPriorityChanged
-    | TicketPaused
-    | TicketResumed
-    | TicketResponded
-    | TicketResolved
-    | TicketReopened
-    | RenewalCompleted,
-    Field(discriminator="type"),
-]
 AnyFact = (
     ContractSigned
     | ContractAmended
@@ -312,34 +259,11 @@ AnyFact = (
     | TicketReopened
     | RenewalCompleted
 )
+Fact = Annotated[AnyFact, Field(discriminator="type")]
 fact_adapter: TypeAdapter[AnyFact] = TypeAdapter(Fact)
-FACT_TYPES: tuple[str, ...] = (
-    "contract.signed",
-    "contract.amended",
-    "contract.terminated",
-    "outage.started",
-    "outage.ended",
-    "outage.corrected",
-    "outage.retracted",
-    "maintenance.scheduled",
-    "maintenance.cancelled",
-    "ticket.opened",
-    "ticket.priority_changed",
-    "ticket.paused",
-    "ticket.resumed",
-    "ticket.responded",
-    "ticket.resolved",
-    "ticket.reopened",
-    "renewal.completed",
+FACT_TYPES: tuple[str, ...] = tuple(
+    get_args(model.model_fields["type"].annotation)[0] for model in get_args(AnyFact)
 )
-
-
-class FactRejected(ValueError):
-    """One fact is malformed; `problems` are (field, reason) pairs."""
-
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{field}: {reason}" for field, reason in problems))
-        self.problems = problems
 
 
 def parse_fact(raw: str | bytes | dict[str, Any]) -> AnyFact:
@@ -370,7 +294,7 @@ def parse_lines(lines: Iterable[str]) -> tuple[list[tuple[int, AnyFact]], list[L
         try:
             facts.append((number, parse_fact(line)))
         except FactRejected as rejected:
-            errors.extend(LineError(number, field, reason) for field, reason in rejected.problems)
+            errors.extend(rejected.line_errors(number))
     return facts, errors
 
 
@@ -402,56 +326,3 @@ def _describe(error: ValidationError, raw: str | bytes | dict[str, Any]) -> list
             reason = "unknown field"
         problems.append((field, reason))
     return problems or [("(line)", str(error))]
-
-
-def expanded_terms(fact: ContractSigned | ContractAmended) -> ContractTerms:
-    """The complete terms of a contract fact (template applied, holidays generated).
-
-    Raises:
-        FactRejected: the terms are invalid; fields are named from the line's root (`terms...`).
-    """
-    from ledger.templates import expand_terms
-
-    try:
-        return expand_terms(fact.terms, fact.effective_from)
-    except ValidationError as error:
-        raise FactRejected(
-            [
-                (
-                    ".".join(["terms", *(str(part) for part in item["loc"])]),
-                    item["msg"].removeprefix("Value error, "),
-                )
-                for item in error.errors(include_url=False)
-            ]
-        ) from None
-    except ValueError as error:
-        raise FactRejected([("terms", str(error))]) from None
-
-
-def canonical_content(fact: AnyFact) -> dict[str, Any]:
-    """The fact as plain JSON without its event_id; instants normalised to UTC."""
-    content: dict[str, Any] = _canonical(fact.model_dump(exclude={"event_id"}, exclude_none=True))
-    return content
-
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return format_instant(value)
-    if isinstance(value, Decimal):
-        return str(value.normalize())
-    if isinstance(value, dict):
-        return {key: _canonical(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_canonical(item) for item in value]
-    return value
-
-
-def content_hash(fact: AnyFact) -> str:
-    """A SHA-256 of the fact's canonical content: equal for the same fact written twice."""
-    text = json.dumps(canonical_content(fact), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def event_id_for(fact: AnyFact, digest: str) -> str:
-    """The fact's own event_id, or one derived from its content."""
-    return fact.event_id or f"auto:{digest[:32]}"

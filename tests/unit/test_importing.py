@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from ledger.facts import content_hash, event_id_for, parse_fact, parse_lines
+from ledger.idempotency import content_hash, event_id_for
+from ledger.importing import parse_fact, parse_lines
 from tests.factories import maintenance, outage_started, signed, ticket_opened
 
 

@@ -1,7 +1,8 @@
-"""Plain records passed between the application, the store adapters and the read side.
+"""The store's ports: what the application and the read side ask of either back end.
 
-They carry no behaviour and import nothing from the storage libraries, so `ledger.application` and
-`projections` can depend on them without depending on SQLite or PostgreSQL.
+`LedgerReader` is the queries both recorders answer; the records here are what they take and
+give. Nothing here names SQLite or PostgreSQL, so the application and the read side's adapters
+depend on these, never on a back end.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from uuid import UUID
 import orjson
 from eventsourcing.persistence import StoredEvent
 
+from ledger.idempotency import KnownEvent
+
 __all__ = [
     "ALL_ACCOUNTS",
     "EventIndex",
@@ -23,7 +26,6 @@ __all__ = [
     "LogRow",
     "ScannedEvent",
     "ScopeRow",
-    "StoredFact",
     "WriteReceipt",
 ]
 
@@ -64,17 +66,6 @@ class WriteReceipt:
     recorded_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class KnownEvent:
-    """An event already in the store, looked up by its event_id."""
-
-    event_id: str
-    content_hash: str
-    position: int
-    recorded_at: datetime
-    type: str
-
-
 class LogRow(NamedTuple):
     """One stored event as the read side sees it."""
 
@@ -105,22 +96,6 @@ class ScannedEvent(NamedTuple):
     def data(self) -> dict[str, Any]:
         decoded: dict[str, Any] = orjson.loads(self.state)
         return decoded
-
-
-class StoredFact(Protocol):
-    """What a fold reads from a stored event (a `LogRow` or a `ScannedEvent`)."""
-
-    @property
-    def position(self) -> int: ...
-    @property
-    def recorded_at(self) -> datetime: ...
-    @property
-    def event_id(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def valid_at(self) -> datetime | None: ...
-    def data(self) -> dict[str, Any]: ...
 
 
 class LedgerReader(Protocol):

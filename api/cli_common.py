@@ -1,0 +1,104 @@
+"""What every `sla-ledger` command shares: the typer app, output, errors and the services.
+
+Exit status: 0 success; 1 facts rejected or in conflict; 2 bad arguments; 3 the store cannot be
+reached; 4 the account, outage, ticket or term does not exist.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+
+from api.bootstrap import Services, open_services
+from api.settings import settings_from_environment
+from ledger.timevalues import Month, parse_instant
+
+__all__ = [
+    "AsOfOption",
+    "JsonOption",
+    "app",
+    "err",
+    "fail",
+    "instant_option",
+    "month_option",
+    "opened",
+    "out",
+    "print_json",
+    "read_text",
+]
+
+app = typer.Typer(
+    name="sla-ledger",
+    help="An event-sourced ledger of service-level agreements.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Piped output keeps whole lines: tables are not squeezed to a default 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 220)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Use only events recorded at or before this instant (ISO 8601 with offset).",
+    ),
+]
+
+
+def fail(code: int, message: str) -> NoReturn:
+    err.print(f"error: {message}", markup=False)
+    raise SystemExit(code)
+
+
+def instant_option(text: str | None, name: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_instant(text)
+    except ValueError as error:
+        fail(2, f"{name}: {error}")
+
+
+def month_option(text: str, name: str = "--month") -> Month:
+    try:
+        return Month.parse(text)
+    except ValueError as error:
+        fail(2, f"{name}: {error}")
+
+
+def print_json(value: Any) -> None:
+    if isinstance(value, BaseModel):
+        sys.stdout.write(value.model_dump_json(indent=2) + "\n")
+    else:
+        sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+
+
+def read_text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except OSError as error:
+        fail(2, f"cannot read {file}: {error.strerror}")
+    except UnicodeDecodeError:
+        fail(2, f"{file} is not UTF-8 text")
+
+
+@contextmanager
+def opened() -> Iterator[Services]:
+    """The services of the configured store, closed afterwards."""
+    services = open_services(settings_from_environment())
+    try:
+        yield services
+    finally:
+        services.close()

@@ -1,0 +1,103 @@
+"""The HTTP API's errors: one status per error kind, one JSON shape for every error answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from api.schemas import ErrorBody, Problem
+from ledger.errors import (
+    ConflictingFacts,
+    InvalidQuery,
+    LedgerError,
+    NotFound,
+    RejectedFacts,
+    StoreUnavailable,
+)
+
+__all__ = [
+    "ERRORS",
+    "WRITE_ERRORS",
+    "Forbidden",
+    "Hidden",
+    "IdempotencyConflict",
+    "Unauthorized",
+    "error_response",
+    "register_errors",
+]
+
+
+class Hidden(LedgerError):
+    """Not found - or not the caller's to see. Customers cannot tell the two apart."""
+
+
+class Forbidden(LedgerError):
+    """The caller's role may not do this."""
+
+
+class Unauthorized(LedgerError):
+    """No key, or not a valid one."""
+
+
+class IdempotencyConflict(LedgerError):
+    """An Idempotency-Key was sent again with a different request."""
+
+
+_STATUS: dict[type[Exception], tuple[int, str]] = {
+    RejectedFacts: (422, "rejected"),
+    ConflictingFacts: (409, "conflict"),
+    IdempotencyConflict: (409, "conflict"),
+    NotFound: (404, "not_found"),
+    Hidden: (404, "not_found"),
+    InvalidQuery: (422, "invalid"),
+    Unauthorized: (401, "unauthorized"),
+    Forbidden: (403, "forbidden"),
+    StoreUnavailable: (503, "unavailable"),
+}
+
+
+def error_response(error: LedgerError) -> JSONResponse:
+    """The answer to a ledger error: its status, and what went wrong and where."""
+    status, kind = next(
+        (found for cls, found in _STATUS.items() if isinstance(error, cls)), (500, "unavailable")
+    )
+    problems = [
+        Problem(field=e.field, reason=e.reason, line=e.line) for e in getattr(error, "errors", [])
+    ]
+    body = ErrorBody(error=kind, message=str(error), problems=problems)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+def register_errors(app: FastAPI) -> None:
+    @app.exception_handler(LedgerError)
+    async def ledger_error(request: Request, error: LedgerError) -> JSONResponse:
+        return error_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [
+            Problem(
+                field=".".join(str(p) for p in item["loc"][1:]) or str(item["loc"][0]),
+                reason=str(item["msg"]).removeprefix("Value error, "),
+            )
+            for item in error.errors()
+        ]
+        body = ErrorBody(error="invalid", message="the request is not valid", problems=problems)
+        return JSONResponse(body.model_dump(mode="json"), status_code=422)
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No valid API key."},
+    404: {"model": ErrorBody, "description": "Unknown, or not the caller's to see."},
+    422: {"model": ErrorBody, "description": "Invalid request: what is wrong and where."},
+    503: {"model": ErrorBody, "description": "The store cannot be reached."},
+}
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    403: {"model": ErrorBody, "description": "The caller's role may not write."},
+    409: {"model": ErrorBody, "description": "An event_id or Idempotency-Key reused."},
+}

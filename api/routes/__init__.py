@@ -1,0 +1,15 @@
+"""The HTTP API's routers, one per resource."""
+
+from api.routes import accounts, events, health, maintenance, outages, reports, tickets
+
+ROUTERS = (
+    outages.router,
+    maintenance.router,
+    tickets.router,
+    accounts.router,
+    events.router,
+    reports.router,
+    health.router,
+)
+
+__all__ = ["ROUTERS"]

@@ -1,0 +1,81 @@
+"""What the routers share: path and query types, and recording one fact from a request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import AfterValidator, AwareDatetime, BaseModel
+
+from api.bootstrap import Services
+from api.idempotency import answer_write
+from api.keys import ApiKey
+from api.schemas import MONTH_PATTERN, WriteResult, checked_instant, checked_month
+from ledger.application import RecordOutcome
+from ledger.errors import FactRejected, NotFound, RejectedFacts
+from ledger.importing import parse_fact
+
+__all__ = [
+    "CREATED",
+    "LAST_POSITION",
+    "AsOf",
+    "Identifier",
+    "LedgerInstant",
+    "Limit",
+    "MonthQuery",
+    "MonthText",
+    "Offset",
+    "fields_of",
+    "recording",
+    "write_fact",
+]
+
+MonthText = Annotated[
+    str, Path(pattern=MONTH_PATTERN, examples=["2026-04"]), AfterValidator(checked_month)
+]
+MonthQuery = Annotated[
+    str, Query(pattern=MONTH_PATTERN, examples=["2026-04"]), AfterValidator(checked_month)
+]
+# Positions are 64-bit signed integers in both stores.
+LAST_POSITION = 2**63 - 1
+Identifier = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[^\s\x00-\x1f\x7f]+$")]
+LedgerInstant = Annotated[AwareDatetime, AfterValidator(checked_instant)]
+AsOf = Annotated[
+    LedgerInstant | None,
+    Query(description="Answer with only the events recorded at or before this instant."),
+]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0, le=LAST_POSITION)]
+
+CREATED: dict[int | str, dict[str, Any]] = {201: {"model": WriteResult, "description": "Recorded."}}
+
+
+def recording(record: Callable[[], RecordOutcome]) -> RecordOutcome:
+    """Record, translating a malformed fact and a fact naming an unknown entity for HTTP."""
+    try:
+        return record()
+    except FactRejected as rejected:
+        raise RejectedFacts(rejected.line_errors(1)) from None
+    except RejectedFacts as rejected:
+        # One fact naming an outage, ticket or account that does not exist: that is a 404.
+        if all(problem.unknown for problem in rejected.errors):
+            raise NotFound(rejected.errors[0].reason) from None
+        raise
+
+
+def write_fact(
+    app: Services, key: ApiKey, idempotency: str | None, request: Request, fact: dict[str, Any]
+) -> JSONResponse:
+    """Record one fact in the import format, idempotently."""
+    text = f"{request.method} {request.url.path} {sorted(fact.items())!r}"
+    return answer_write(app, key, idempotency, text, lambda: recording(lambda: _record(app, fact)))
+
+
+def _record(app: Services, fact: dict[str, Any]) -> RecordOutcome:
+    return app.ledger.record([(1, parse_fact(fact))])
+
+
+def fields_of(body: BaseModel) -> dict[str, Any]:
+    return body.model_dump(mode="json", exclude_unset=True)
