@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ledger.events import EventRef
-from ledger.timevalues import format_instant
+from ledger.timevalues import duration_text, format_instant
 from projections.availability import AvailabilityReport, BreachList
 from projections.credits import AdjustmentList, CreditStatement, Diff, Replay
 from projections.credits.comparisons import MonthOutcome
@@ -100,10 +100,7 @@ def breaches(console: Console, found: BreachList) -> None:
 
 
 def _duration(seconds: int | None) -> str:
-    if seconds is None:
-        return "-"
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}h{rest // 60:02d}m{rest % 60:02d}s"
+    return "-" if seconds is None else duration_text(seconds)
 
 
 def ticket(console: Console, report: TicketReport) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ledger.errors import NotFound
 from ledger.events import StoredFact, decode
 from ledger.state import (
     ContractState,
@@ -94,6 +95,16 @@ class AccountHistory:
     outages: list[OutageState]
     maintenance: list[MaintenanceState]
     tickets: list[TicketState]
+
+    def require_contract(self) -> ContractState:
+        """The account's contract.
+
+        Raises:
+            NotFound: the account had none (as known to this history).
+        """
+        if self.contract is None:
+            raise NotFound(f"unknown account {self.account_id!r}")
+        return self.contract
 
 
 def fold_history(rows: Iterable[StoredFact], history: History | None = None) -> History:

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from ledger.store.ports import LedgerReader, LogRow
+from projections.models import ReportModel
 
 __all__ = [
     "EventView",
@@ -25,10 +24,8 @@ _LIBRARY_FIELDS = frozenset(
 )
 
 
-class EventView(BaseModel):
+class EventView(ReportModel):
     """One stored event: when it happened (valid_at) and when the ledger learned it."""
-
-    model_config = ConfigDict(frozen=True)
 
     position: int
     recorded_at: datetime
@@ -50,7 +47,7 @@ def event_view(row: LogRow) -> EventView:
     )
 
 
-class LogSummary(BaseModel):
+class LogSummary(ReportModel):
     """What the store holds: how many events of each type, for which accounts, recorded when."""
 
     events: int

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ledger.errors import NotFound
 from ledger.events import EventRef
 from ledger.state import ContractState, MaintenanceState, OutageState, TermsVersion
 from ledger.terms import AvailabilityTerms, ContractTerms
@@ -142,9 +141,7 @@ def monthly_availability(
     Raises:
         NotFound: the account has no contract.
     """
-    if history.contract is None:
-        raise NotFound(f"unknown account {history.account_id!r}")
-    contract = history.contract
+    contract = history.require_contract()
     zone = contract_zone(contract.timezone)
     spans = in_seconds(history.outages, query_time)
     countable_spans = countable(spans)

@@ -12,7 +12,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Literal
 
-from ledger.errors import InvalidQuery, NotFound
+from ledger.errors import InvalidQuery
 from ledger.events import EventRef
 from ledger.terms import ContractTerms
 from ledger.timevalues import Month, from_seconds
@@ -209,9 +209,7 @@ def measure_month(
         NotFound: the account has no contract.
         InvalidQuery: the account was not subscribed that month, or has no availability terms.
     """
-    if history.contract is None:
-        raise NotFound(f"unknown account {history.account_id!r}")
-    version = governing_version(history.contract, month)
+    version = governing_version(history.require_contract(), month)
     if (terms or version.terms).availability is None:
         raise InvalidQuery(
             f"the terms of {history.account_id!r} in force for {month} have no availability section"

@@ -3,8 +3,9 @@
 In the order a month is measured (`projections.availability.month` strings them together):
 1. `governing_version`: the contract version in force at the start of the month.
 2. `subscribed_period`: only time the account was subscribed counts.
-3. `outage_spans`: the account's outages (service-wide ones and its own); an open outage counts up
-   to the query's time; a retracted one counts nothing; a corrected one counts its latest times.
+3. `in_seconds`, `countable`: the account's outages (service-wide ones and its own); an open
+   outage counts up to the query's time; a retracted one counts nothing; a corrected one counts
+   its latest times.
 4. `exclusion_spans`: the maintenance windows that are not unavailability.
 5. `classify_downtime`: merge overlapping or touching outages into continuous periods, cut the
    excluded maintenance out, apply the minimum-duration threshold (before or after the cut).
@@ -40,7 +41,6 @@ __all__ = [
     "governing_version",
     "in_seconds",
     "month_figures",
-    "outage_spans",
     "subscribed_period",
 ]
 
@@ -93,26 +93,19 @@ def subscribed_period(
     return period_start, period_end
 
 
-def outage_spans(records: Iterable[OutageState], query_time: datetime) -> list[OutageSpan]:
-    """Rule `open_outage_until_query_time`: the outages that count, in whole seconds.
-
-    An outage with no end yet runs up to the query's time; a retracted one counts nothing; a
-    corrected one has its latest corrected times (the history keeps only those).
-    """
-    return countable(in_seconds(records, query_time))
-
-
-def countable(spans: list[tuple[int, int, OutageState]]) -> list[OutageSpan]:
-    """Of outages in whole seconds, those that count (`outage_spans`)."""
-    return [OutageSpan(s, e, r.outage_id) for s, e, r in spans if not r.retracted and e > s]
-
-
 def in_seconds(
     records: Iterable[OutageState], query_time: datetime
 ) -> list[tuple[int, int, OutageState]]:
-    """Every outage as whole-second (start, end) with itself; an open one ends at the query."""
+    """Rule `open_outage_until_query_time`: every outage in whole seconds, with itself; one with
+    no end yet runs up to the query's time. A corrected one has its latest corrected times (the
+    state keeps only those)."""
     until = floor_to_second(query_time)
     return [(r.start_s, until if r.end_s is None else r.end_s, r) for r in records]
+
+
+def countable(spans: list[tuple[int, int, OutageState]]) -> list[OutageSpan]:
+    """Of the outages in whole seconds, those that count: a retracted one counts nothing."""
+    return [OutageSpan(s, e, r.outage_id) for s, e, r in spans if not r.retracted and e > s]
 
 
 def exclusion_spans(

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Literal
 
-from ledger.errors import NotFound
 from ledger.events import EventRef
 from ledger.money import HUNDRED, decimal_text, round_to_minor_unit
 from projections.credits.rules import MonthCredit
@@ -91,10 +90,9 @@ def credit_statement(
     as_of_position: int | None = None,
 ) -> CreditStatement:
     """The credit statement of a term, with what the renewal recorded and the difference."""
-    if history.contract is None:
-        raise NotFound(f"unknown account {history.account_id!r}")
+    contract = history.require_contract()
     credit = term_credit(history, term, query_time=query_time)
-    renewal = history.contract.renewals.get(term)
+    renewal = contract.renewals.get(term)
     applied = None
     if renewal is not None and renewal.ref is not None:
         applied = RenewalApplied(

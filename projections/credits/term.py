@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from ledger.errors import InvalidQuery, NotFound
+from ledger.errors import InvalidQuery
 from ledger.events import EventRef
 from ledger.money import HUNDRED, round_to_minor_unit
 from ledger.state import ContractState, TermsVersion
@@ -78,7 +78,7 @@ def term_credit(
     Raises:
         NotFound: no contract; InvalidQuery: the term has not begun.
     """
-    contract = _contract_of(history)
+    contract = history.require_contract()
     start, end = term_bounds(contract.versions, term)
     if start > query_time:
         raise InvalidQuery(
@@ -119,12 +119,6 @@ def term_credit(
     )
 
 
-def _contract_of(history: AccountHistory) -> ContractState:
-    if history.contract is None:
-        raise NotFound(f"unknown account {history.account_id!r}")
-    return history.contract
-
-
 def _version(
     contract: ContractState, terms: ContractTerms | None, instant: datetime
 ) -> TermsVersion:
@@ -157,7 +151,7 @@ def _breached_tickets(
 ) -> list[tuple[TicketClock, CreditTerms | None]]:
     """Breached tickets, each with the credit terms in force when it opened (rule
     `ticket_terms_at_opening`), or the proposed terms."""
-    contract = _contract_of(history)
+    contract = history.require_contract()
     found = []
     for ticket in history.tickets:
         version = _version(contract, terms, ticket.opened_at)
