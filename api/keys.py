@@ -24,6 +24,7 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.errors import InvalidQuery, NotFound
+from ledger.store.schema import Component, ensure_schema
 
 __all__ = ["ApiKey", "KeyStore", "Role", "StoredAnswer"]
 
@@ -65,7 +66,7 @@ class KeyStore:
         )
         self._cache: dict[str, tuple[float, ApiKey | None, str]] = {}
         self._lock = threading.Lock()
-        self._create_tables()
+        ensure_schema(datastore, [Component("keys", 1, self._create_tables)])
 
     def _sql(self, text: str) -> str:
         return text.replace("?", "?" if self._sqlite else "%s").format(

@@ -20,6 +20,7 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
 from ledger.application import SlaLedger
+from ledger.store.schema import Component, ensure_schema
 from projections.availability.table import AvailabilityRow, AvailabilityTable
 from projections.dialect import Dialect
 from projections.tickets.table import TicketRow, TicketTable
@@ -189,11 +190,11 @@ class PostgresReadModels(PostgresTrackingRecorder, ReadModels):
 
 def open_read_models(datastore: SQLiteDatastore | PostgresDatastore) -> ReadModels:
     """The read models kept in the ledger's own database (same file or same schema), their
-    tables created on first use."""
+    tables created on first use (`ledger.store.schema`)."""
     models: ReadModels
     if isinstance(datastore, SQLiteDatastore):
         models = SQLiteReadModels(datastore)
     else:
         models = PostgresReadModels(datastore)
-    models.create_table()
+    ensure_schema(datastore, [Component("read_models", 1, models.create_table)])
     return models

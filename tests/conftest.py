@@ -101,3 +101,9 @@ def ledger(database_url: str) -> Iterator[SlaLedger]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'ledger.db'}"
+
+
+@pytest.fixture
+def pg_url(postgres_database: StoreLocation) -> str:
+    """A new, empty PostgreSQL store URL (for tests of PostgreSQL alone)."""
+    return postgres_url(postgres_database)

@@ -99,7 +99,7 @@ class StoreLocation:
                 "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
                 "APPLICATION_RECORDER_TOPIC": _POSTGRES_RECORDER,
             }
-        env["CREATE_TABLE"] = "y"
+        env["CREATE_TABLE"] = "n"  # the schema is created once, under a lock: ledger.store.schema
         env["IS_SNAPSHOTTING_ENABLED"] = "n"
         return {prefix + key: value for key, value in env.items()}
 

@@ -13,51 +13,40 @@ import os
 from ledger.application import SlaLedger
 from ledger.errors import StoreUnavailable
 from ledger.store.location import StoreLocation
+from ledger.store.postgres import LedgerPostgresRecorder
+from ledger.store.schema import Component, ensure_schema
+from ledger.store.sqlite import LedgerSQLiteRecorder
 
 __all__ = ["open_ledger"]
 
 
 def open_ledger(url: str) -> SlaLedger:
-    """Open (and on first use create) the store at `url`.
+    """Open the store at `url`, creating (or upgrading) its schema the first time.
 
     Raises:
         StoreUnavailable: the URL is unusable or the database cannot be reached.
     """
     location = StoreLocation.parse(url)
     try:
-        if location.backend == "postgresql":
-            _ensure_schema(location)
-        else:
+        if location.backend == "sqlite":
             _ensure_directory(location.path)
         ledger = SlaLedger(env=location.application_env(), location=location.describe())
+        recorder = ledger.recorder
+        assert isinstance(recorder, LedgerSQLiteRecorder | LedgerPostgresRecorder)
+        ensure_schema(ledger.datastore, [Component("events", 1, recorder.create_table)])
     except StoreUnavailable:
         raise
     except Exception as error:
-        raise StoreUnavailable(f"cannot open {location.describe()}: {error}") from error
+        what = "reach PostgreSQL at" if location.backend == "postgresql" else "open"
+        raise StoreUnavailable(f"cannot {what} {location.describe()}: {_reason(error)}") from error
     return ledger
+
+
+def _reason(error: Exception) -> str:
+    return str(error).strip() or type(error).__name__
 
 
 def _ensure_directory(path: str) -> None:
     directory = os.path.dirname(path)
     if directory and not path.startswith("file:"):
         os.makedirs(directory, exist_ok=True)
-
-
-def _ensure_schema(location: StoreLocation) -> None:
-    import psycopg
-    from psycopg import sql
-
-    try:
-        with psycopg.connect(
-            location.connection_string(), autocommit=True, connect_timeout=10
-        ) as c:
-            if location.schema != "public":
-                c.execute(
-                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                        sql.Identifier(location.schema)
-                    )
-                )
-    except psycopg.OperationalError as error:
-        raise StoreUnavailable(
-            f"cannot reach PostgreSQL at {location.describe()}: {str(error).strip()}"
-        ) from error
