@@ -14,6 +14,7 @@ from datetime import datetime
 from api.keys import KeyStore
 from api.settings import Settings
 from ledger.application import SlaLedger
+from ledger.store.keyfile import KeyFileError, load_signer
 from ledger.store.opening import open_ledger
 from ledger.timevalues import utc_now
 from projections.reports import Reports
@@ -52,6 +53,11 @@ def open_services(
         StoreUnavailable: the store cannot be opened.
     """
     ledger = open_ledger(settings.database_url)
+    try:
+        ledger.signer = load_signer(settings.key_file())
+    except KeyFileError:
+        ledger.close()
+        raise
     return wire(ledger, page_size=settings.page_size, catch_up=catch_up, clock=clock)
 
 

@@ -1,22 +1,30 @@
 """`sla-ledger`: the command line. It parses arguments and prints; every rule lives elsewhere.
 
-The commands are in `api.cli_facts` (import, events, stats), `api.cli_reports` (the reports)
-and `api.cli_admin` (keys, serve, project, rebuild); `api.cli_common` has what they share,
-including the exit statuses.
+The commands are in `api.cli_facts` (import, events, stats), `api.cli_reports` (the reports),
+`api.cli_proof` (verify, signing-key, checkpoint) and `api.cli_admin` (keys, serve, project,
+rebuild); `api.cli_common` has what they share, including the exit statuses.
 """
 
 from __future__ import annotations
 
 # The modules register their commands on import, in the order `--help` lists them.
-from api import (
-    cli_admin,
-    cli_facts,
-    cli_reports,
-)
+from api import cli_facts
+
+# isort: split
+from api import cli_reports
+
+# isort: split
+from api import cli_proof
+
+# isort: split
+from api import cli_admin
+
+# isort: split
 from api.cli_common import app, fail
 from ledger.errors import InvalidQuery, LedgerError, NotFound, StoreUnavailable
+from ledger.store.keyfile import KeyFileError
 
-__all__ = ["app", "cli_admin", "cli_facts", "cli_reports", "main"]
+__all__ = ["app", "cli_admin", "cli_facts", "cli_proof", "cli_reports", "main"]
 
 
 def main() -> None:
@@ -25,6 +33,8 @@ def main() -> None:
         app()
     except StoreUnavailable as error:
         fail(3, f"store unavailable: {error}")
+    except KeyFileError as error:
+        fail(3, str(error))
     except NotFound as error:
         fail(4, str(error))
     except InvalidQuery as error:

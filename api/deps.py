@@ -18,6 +18,7 @@ __all__ = [
     "IdempotencyKey",
     "Operator",
     "StateDep",
+    "actor_of",
     "hiding",
     "own_only",
     "visible",
@@ -73,6 +74,11 @@ IdempotencyKey = Annotated[
         description="Retrying a write with the same key returns the first answer, appends nothing.",
     ),
 ]
+
+
+def actor_of(key: ApiKey) -> str:
+    """Who a write through the API is recorded as: its key's id and role."""
+    return f"key:{key.key_id}:{key.role}"
 
 
 def visible(key: ApiKey, account_id: str) -> None:

@@ -8,10 +8,12 @@ with the same content are reported as duplicates and not appended again.
 
 from __future__ import annotations
 
+import getpass
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal, cast
+from datetime import UTC, datetime
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -32,8 +34,12 @@ from ledger.idempotency import (
     last_restatements,
     restated_id,
 )
+from ledger.outcomes import RecordedFact, RecordOutcome, outcomes
+from ledger.signing import Signer, checkpoint_message
 from ledger.store.ports import EventIndex, LedgerReader, WriteReceipt
 from ledger.store.scopes import scopes_of
+from ledger.timevalues import instant_micros
+from ledger.verification import Checkpoint, LogVerdict, Vouched, verify_log
 from ledger.workspace import Workspace, referenced_entities
 
 __all__ = ["RecordOutcome", "RecordedFact", "SlaLedger"]
@@ -41,29 +47,12 @@ __all__ = ["RecordOutcome", "RecordedFact", "SlaLedger"]
 _ATTEMPTS = 3
 
 
-@dataclass(frozen=True)
-class RecordedFact:
-    """What happened to one submitted fact."""
-
-    line: int
-    event_id: str
-    type: str
-    status: Literal["recorded", "duplicate"]
-    position: int
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
-class RecordOutcome:
-    facts: list[RecordedFact]
-
-    @property
-    def recorded(self) -> int:
-        return sum(1 for fact in self.facts if fact.status == "recorded")
-
-    @property
-    def duplicates(self) -> int:
-        return sum(1 for fact in self.facts if fact.status == "duplicate")
+def default_actor() -> str:
+    """Who records when no API key does: the operating system's user (`cli:<user>`)."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return f"cli:uid-{os.getuid()}"
 
 
 @dataclass
@@ -81,6 +70,7 @@ class SlaLedger(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, location: str = "") -> None:
         super().__init__(env)
         self.location = location
+        self.signer: Signer | None = None  # set by whoever opens the store: signs checkpoints
 
     @property
     def reader(self) -> LedgerReader:
@@ -99,11 +89,14 @@ class SlaLedger(Application[UUID]):
         *,
         earlier_errors: Sequence[LineError] = (),
         on_progress: Callable[[int], None] | None = None,
+        actor: str | None = None,
     ) -> RecordOutcome:
         """Validate a batch of (line number, fact) and append it atomically.
 
         Args:
             batch: the facts, each with the line number errors should name.
+            actor: who records them (an API key, `key:<id>:<role>`); by default the operating
+                system's user, `cli:<user>`. Kept with every event, inside its chain hash.
             earlier_errors: problems already found in lines that did not parse; the batch is
                 still checked so that every bad line is reported, but nothing is appended.
             on_progress: called with the number of facts checked so far.
@@ -114,7 +107,9 @@ class SlaLedger(Application[UUID]):
         """
         for attempt in range(_ATTEMPTS):
             try:
-                return self._record_once(batch, list(earlier_errors), on_progress)
+                return self._record_once(
+                    batch, list(earlier_errors), on_progress, actor or default_actor()
+                )
             except IntegrityError:
                 # Another writer appended to the same entity or event_id meanwhile: re-validate
                 # against what it wrote. Its duplicates then show as duplicates, not conflicts.
@@ -125,7 +120,9 @@ class SlaLedger(Application[UUID]):
     def record_fact(self, fact: f.AnyFact) -> RecordedFact:
         return self.record([(1, fact)]).facts[0]
 
-    def record_terms(self, account_id: str, fields: dict[str, Any]) -> RecordOutcome:
+    def record_terms(
+        self, account_id: str, fields: dict[str, Any], *, actor: str | None = None
+    ) -> RecordOutcome:
         """Rule `set_terms`: the account's terms from `effective_from` (`PUT .../contract`).
 
         Signs the contract if the account has none, else amends it. The same signing sent again
@@ -142,19 +139,54 @@ class SlaLedger(Application[UUID]):
         contract = self.workspace([(1, signed)], []).contract(account_id)
         if contract is None:
             try:
-                return self.record([(1, signed)])
+                return self.record([(1, signed)], actor=actor)
             except RejectedFacts:
                 contract = self.workspace([(1, signed)], []).contract(account_id)
                 if contract is None:
                     raise  # else a concurrent first signing won: amend what it signed
         already = already_in_force(contract.state, signed) is True
         if already and self._is_stored(signed):
-            return self.record([(1, signed)])  # a retry of the signing
+            return self.record([(1, signed)], actor=actor)  # a retry of the signing
         amended = f.parse_fact({"type": "contract.amended", "account_id": account_id, **fields})
         if not already and amended.event_id is None and self._is_stored(amended):
             restated = f"{event_id_for(amended, content_hash(amended))}:v{contract.version + 1}"
             amended = amended.model_copy(update={"event_id": restated})
-        return self.record([(1, amended)])
+        return self.record([(1, amended)], actor=actor)
+
+    def _checkpoint(self, receipt: WriteReceipt) -> None:
+        """Sign the log's new head (rule `checkpoints`: after every append batch)."""
+        if self.signer is None or receipt.recorded_at is None or receipt.chain_hash is None:
+            return
+        self.write_checkpoint(receipt.positions[-1], receipt.recorded_at, receipt.chain_hash)
+
+    def write_checkpoint(self, position: int, recorded_at: datetime, chain_hash: str) -> None:
+        """Sign that the log held `position` events ending in `chain_hash`, and keep it."""
+        assert self.signer is not None
+        micros = instant_micros(recorded_at)
+        message = checkpoint_message(self.reader.ledger_id(), position, micros, chain_hash)
+        self.reader.write_checkpoint(
+            Checkpoint(
+                position,
+                micros,
+                chain_hash,
+                self.signer.key_id,
+                self.signer.sign(message),
+                datetime.now(UTC).isoformat(),
+            )
+        )
+
+    def verify(self, public_key: str, vouched: tuple[Vouched, ...] = ()) -> LogVerdict:
+        """Recompute the chain over the whole log and hold it against the checkpoints (and the
+        positions `vouched` for by receipts)."""
+        reader = self.reader
+        return verify_log(
+            reader.chain_rows(),
+            reader.chain_extent(),
+            reader.checkpoints(),
+            ledger_id=reader.ledger_id(),
+            public_key=public_key,
+            vouched=vouched,
+        )
 
     def workspace(self, batch: Sequence[tuple[int, f.AnyFact]], event_ids: list[str]) -> Workspace:
         """Every entity the batch names, and which of `event_ids` are stored, in one read; then
@@ -189,6 +221,7 @@ class SlaLedger(Application[UUID]):
         batch: Sequence[tuple[int, f.AnyFact]],
         errors: list[LineError],
         on_progress: Callable[[int], None] | None,
+        actor: str,
     ) -> RecordOutcome:
         digests = [content_hash(fact) for _, fact in batch]
         event_ids = [
@@ -230,7 +263,8 @@ class SlaLedger(Application[UUID]):
                 continue
             event = workspace.recorded(aggregate)
             scopes = scopes_of(event, aggregate.state)
-            item = _Pending(line, event, EventIndex(event_id, fact.valid_at, digest, scopes))
+            index = EventIndex(event_id, fact.valid_at, digest, scopes, actor)
+            item = _Pending(line, event, index)
             pending.append(item)
             in_batch[event_id] = item
         if errors:
@@ -245,7 +279,10 @@ class SlaLedger(Application[UUID]):
                 ledger_index=[item.index for item in pending],
                 receipt=receipt,
             )
-        return RecordOutcome(_outcomes(batch, event_ids, pending, duplicates, receipt))
+            self._checkpoint(receipt)
+        recorded = [(item.line, item.index.event_id) for item in pending]
+        appended = (receipt.positions, receipt.recorded_at)
+        return RecordOutcome(outcomes(batch, event_ids, recorded, duplicates, appended))
 
 
 def _restated(workspace: Workspace, fact: f.AnyFact, event_id: str) -> str | None:
@@ -267,42 +304,3 @@ def _earlier(earlier: KnownEvent | _Pending) -> tuple[str, KnownEvent | int]:
     if isinstance(earlier, KnownEvent):
         return earlier.content_hash, earlier
     return earlier.index.content_hash, earlier.line
-
-
-def _outcomes(
-    batch: Sequence[tuple[int, f.AnyFact]],
-    event_ids: list[str],
-    pending: list[_Pending],
-    duplicates: dict[int, KnownEvent | int],
-    receipt: WriteReceipt,
-) -> list[RecordedFact]:
-    recorded_at = receipt.recorded_at
-    positions = {
-        item.line: position for item, position in zip(pending, receipt.positions, strict=True)
-    }
-    recorded_ids = {item.line: item.index.event_id for item in pending}
-    outcomes = []
-    for (line, fact), event_id in zip(batch, event_ids, strict=True):
-        if line in positions:
-            assert recorded_at is not None
-            outcomes.append(
-                RecordedFact(
-                    line, recorded_ids[line], fact.type, "recorded", positions[line], recorded_at
-                )
-            )
-            continue
-        earlier = duplicates[line]
-        if isinstance(earlier, KnownEvent):
-            outcomes.append(
-                RecordedFact(
-                    line, event_id, fact.type, "duplicate", earlier.position, earlier.recorded_at
-                )
-            )
-        else:
-            assert recorded_at is not None
-            outcomes.append(
-                RecordedFact(
-                    line, event_id, fact.type, "duplicate", positions[earlier], recorded_at
-                )
-            )
-    return outcomes

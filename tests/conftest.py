@@ -34,11 +34,12 @@ HOW_TO_GET_POSTGRES = (
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test depends on the developer's own configuration."""
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test depends on the developer's own configuration; each signs with a key of its own."""
     for key in list(os.environ):
         if key.startswith(("SLA_LEDGER_", "SLALEDGER_")) and key != "SLA_LEDGER_TEST_POSTGRES_URL":
             monkeypatch.delenv(key)
+    monkeypatch.setenv("SLA_LEDGER_SIGNING_KEY_FILE", str(tmp_path / "test.signing-key"))
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """The HTTP API's routers, one per resource."""
 
-from api.routes import accounts, events, health, maintenance, outages, reports, tickets
+from api.routes import accounts, events, health, maintenance, outages, proof, reports, tickets
 
 ROUTERS = (
     outages.router,
@@ -9,6 +9,7 @@ ROUTERS = (
     accounts.router,
     events.router,
     reports.router,
+    proof.router,
     health.router,
 )
 

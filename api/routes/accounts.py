@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import Caller, IdempotencyKey, Operator, StateDep, hiding, visible
+from api.deps import Caller, IdempotencyKey, Operator, StateDep, actor_of, hiding, visible
 from api.errors import ERRORS, WRITE_ERRORS
 from api.idempotency import answer_write
 from api.routes.common import (
@@ -53,7 +53,7 @@ def set_contract(
         key,
         idempotency,
         text,
-        lambda: recording(lambda: app.ledger.record_terms(account_id, fields)),
+        lambda: recording(lambda: app.ledger.record_terms(account_id, fields, actor=actor_of(key))),
     )
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.deps import Caller, IdempotencyKey, Operator, StateDep, visible
+from api.deps import Caller, IdempotencyKey, Operator, StateDep, actor_of, visible
 from api.errors import ERRORS, WRITE_ERRORS
 from api.idempotency import answer_write
 from api.routes.common import CREATED, LAST_POSITION, AsOf, LedgerInstant, Limit
@@ -43,7 +43,7 @@ async def import_events(
 
     def record() -> Any:
         facts, errors = parse_lines(lines)
-        return app.ledger.record(facts, earlier_errors=errors)
+        return app.ledger.record(facts, earlier_errors=errors, actor=actor_of(key))
 
     text = f"{request.method} {request.url.path} {raw!r}"
     return await run_in_threadpool(answer_write, app, key, idempotency, text, record)

@@ -33,7 +33,8 @@ def open_ledger(url: str) -> SlaLedger:
         ledger = SlaLedger(env=location.application_env(), location=location.describe())
         recorder = ledger.recorder
         assert isinstance(recorder, LedgerSQLiteRecorder | LedgerPostgresRecorder)
-        ensure_schema(ledger.datastore, [Component("events", 1, recorder.create_table)])
+        events = Component("events", 2, recorder.create_table, {1: recorder.upgrade_to_chain})
+        ensure_schema(ledger.datastore, [events])
     except StoreUnavailable:
         raise
     except Exception as error:

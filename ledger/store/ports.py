@@ -16,10 +16,13 @@ from uuid import UUID
 import orjson
 from eventsourcing.persistence import StoredEvent
 
+from ledger.chain import ChainedRow
 from ledger.idempotency import KnownEvent
+from ledger.verification import Checkpoint
 
 __all__ = [
     "ALL_ACCOUNTS",
+    "Checkpoint",
     "EventIndex",
     "KnownEvent",
     "LedgerReader",
@@ -56,6 +59,7 @@ class EventIndex:
     valid_at: datetime | None
     content_hash: str
     scopes: tuple[ScopeRow, ...]
+    actor: str = ""  # who recorded it: an API key (`key:<id>:<role>`) or `cli:<user>`
 
 
 @dataclass
@@ -64,6 +68,7 @@ class WriteReceipt:
 
     positions: list[int] = field(default_factory=list)
     recorded_at: datetime | None = None
+    chain_hash: str | None = None  # the chain hash at the last position written
 
 
 class LogRow(NamedTuple):
@@ -161,3 +166,21 @@ class LedgerReader(Protocol):
         self, event_ids: list[str], originator_ids: list[UUID]
     ) -> tuple[dict[str, KnownEvent], list[StoredEvent]]:
         """In one read: which event ids are already stored, and the entities' stored events."""
+
+    # --- the hash chain (schema version 2) ---
+
+    def chain_rows(self, upto: int | None = None) -> Iterator[ChainedRow]:
+        """Every stored event with its stored chain hash, in position order (streamed)."""
+
+    def chain_extent(self) -> tuple[int, int]:
+        """The last position of the events, and of the chain entries."""
+
+    def chain_hashes(self, positions: list[int]) -> dict[int, str]:
+        """The stored chain hashes at these positions."""
+
+    def write_checkpoint(self, checkpoint: Checkpoint) -> None: ...
+
+    def checkpoints(self) -> list[Checkpoint]: ...
+
+    def ledger_id(self) -> str:
+        """This ledger's id (made when its store was created)."""

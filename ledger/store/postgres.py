@@ -20,6 +20,7 @@ from psycopg.sql import Identifier
 
 from ledger.idempotency import KnownEvent
 from ledger.store.ports import EventIndex, WriteReceipt
+from ledger.store.postgres_chain import PostgresChain, chain_names, chain_statements
 from ledger.store.postgres_reads import PostgresReads, utc, utc_known
 from ledger.store.postgres_schema import create_statements
 
@@ -40,7 +41,7 @@ ORDER BY part, originator_id, originator_version
 _ANALYZE_AFTER = 10_000  # events in one write
 
 
-class LedgerPostgresRecorder(PostgresReads, PostgresApplicationRecorder):
+class LedgerPostgresRecorder(PostgresChain, PostgresReads, PostgresApplicationRecorder):
     """PostgreSQL recorder that records the ledger's index columns in the same transaction; its
     schema is `postgres_schema`'s, its queries `PostgresReads`'."""
 
@@ -52,18 +53,17 @@ class LedgerPostgresRecorder(PostgresReads, PostgresApplicationRecorder):
             self.datastore.schema, self.events_table_name, self.scopes_table_name,
             self.notification_id_index_name, self.channel_name,
         )  # fmt: skip
-        self._names = {
-            "schema": Identifier(self.datastore.schema),
-            "table": Identifier(self.events_table_name),
-            "scopes": Identifier(self.scopes_table_name),
-            "channel": Identifier(self.channel_name),
-            "append": Identifier(f"{self.events_table_name}_append"),
-        }
+        names = chain_names(self.datastore.schema, self.events_table_name)
+        self._names = {key: Identifier(value) for key, value in names.items()}
+        self._names["channel"] = Identifier(self.channel_name)
+        self.chain_upgrade = chain_statements(
+            self.datastore.schema, self.events_table_name, self.channel_name
+        )
         self._rendered: dict[str, str] = {}
         self._append = self._sql(
-            "SELECT appended_position, appended_at FROM {schema}.{append}("
+            "SELECT appended_position, appended_at, appended_hash FROM {schema}.{append}("
             "%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], %s::text[], %s::timestamptz[], "
-            "%s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], "
+            "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], "
             "%s::timestamptz[], %s::text)"
         )
         self._load_statement = self._sql(_LOAD_FOR_WRITE)
@@ -85,6 +85,7 @@ class LedgerPostgresRecorder(PostgresReads, PostgresApplicationRecorder):
             [entry.event_id for entry in index],
             [entry.valid_at for entry in index],
             [entry.content_hash for entry in index],
+            [entry.actor for entry in index],
         )
         scopes = [(entry.event_id, scope) for entry in index for scope in entry.scopes]
         scope_params = (
@@ -105,6 +106,7 @@ class LedgerPostgresRecorder(PostgresReads, PostgresApplicationRecorder):
         positions = [row["appended_position"] for row in rows]
         receipt.positions = positions
         receipt.recorded_at = utc(rows[-1]["appended_at"])
+        receipt.chain_hash = rows[-1]["appended_hash"]
         return positions
 
     def _analyze(self) -> None:

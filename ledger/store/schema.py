@@ -27,8 +27,8 @@ Datastore = SQLiteDatastore | PostgresDatastore
 
 @dataclass(frozen=True)
 class Component:
-    """A part of the schema: its current version, how to create it (idempotent DDL), and the
-    steps that bring an older version up to date (`upgrades[v]` takes version v to v + 1)."""
+    """A part of the schema: its current version, how to create version 1 (idempotent DDL), and
+    the steps that bring an older version up to date (`upgrades[v]` takes version v to v + 1)."""
 
     name: str
     version: int
@@ -78,10 +78,10 @@ def ensure_schema(datastore: Datastore, components: list[Component]) -> None:
             if version >= component.version:
                 continue
             if version == 0:
-                component.create()
-            else:
-                for step in range(version, component.version):
-                    component.upgrades[step]()
+                component.create()  # makes version 1
+                version = 1
+            for step in range(version, component.version):
+                component.upgrades[step]()
             _record(datastore, component.name, component.version)
 
 

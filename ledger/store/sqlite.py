@@ -1,9 +1,10 @@
 """The embedded store: the library's SQLite application recorder, extended for the ledger.
 
 `stored_events` keeps the library's columns and adds the ledger's: `event_id` (unique),
-`valid_at`, `recorded_at` and `content_hash`. The row id is the position: SQLite gives each new
-row the next row id, rolled-back rows give theirs back, and the triggers below forbid deletes, so
-positions have no gaps. Times are stored as integer Unix microseconds.
+`valid_at`, `recorded_at`, `content_hash` and `actor`; `event_chain` holds each position's
+chain hash, written in the same transaction (`sqlite_chain`). The row id is the position: SQLite
+gives each new row the next row id, rolled-back rows give theirs back, and the triggers below
+forbid deletes, so positions have no gaps. Times are stored as integer Unix microseconds.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 
 from ledger.idempotency import KnownEvent
 from ledger.store.ports import EventIndex, WriteReceipt
+from ledger.store.sqlite_chain import SQLiteChain
 from ledger.store.sqlite_reads import SQLiteReads, chunks, micros_or_none
 from ledger.timevalues import micros_instant
 
@@ -26,7 +28,7 @@ __all__ = ["LedgerSQLiteRecorder"]
 _IMMUTABLE = "ledger events are immutable: corrections are new events"
 
 
-class LedgerSQLiteRecorder(SQLiteReads, SQLiteApplicationRecorder):
+class LedgerSQLiteRecorder(SQLiteChain, SQLiteReads, SQLiteApplicationRecorder):
     """SQLite recorder that records the ledger's index columns in the same transaction; its
     queries are `SQLiteReads`'."""
 
@@ -36,9 +38,9 @@ class LedgerSQLiteRecorder(SQLiteReads, SQLiteApplicationRecorder):
         self.scopes_table = "event_scopes"
         self.insert_events_statement = (
             f"INSERT INTO {table} (originator_id, originator_version, topic, state, event_id, "
-            "valid_at, recorded_at, content_hash) VALUES (?, ?, ?, ?, ?, ?, "
+            "valid_at, recorded_at, content_hash, actor) VALUES (?, ?, ?, ?, ?, ?, "
             f"MAX(?, COALESCE((SELECT recorded_at FROM {table} ORDER BY rowid DESC LIMIT 1), 0)),"
-            " ?)"
+            " ?, ?)"
         )
         self._columns = (
             "rowid AS position, recorded_at, event_id, topic, originator_id, originator_version,"
@@ -97,6 +99,7 @@ class LedgerSQLiteRecorder(SQLiteReads, SQLiteApplicationRecorder):
                 micros_or_none(entry.valid_at),
                 now,
                 entry.content_hash,
+                entry.actor,
             )
             for stored, entry in zip(stored_events, index, strict=True)
         ]
@@ -128,6 +131,8 @@ class LedgerSQLiteRecorder(SQLiteReads, SQLiteApplicationRecorder):
                 for scope in entry.scopes
             ],
         )
+        chained = [(p, last[1], params[i]) for i, p in enumerate(positions)]
+        receipt.chain_hash = self._append_chain(c, chained)
         receipt.positions = positions
         receipt.recorded_at = micros_instant(last[1])
         return positions

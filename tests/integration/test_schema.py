@@ -14,7 +14,7 @@ from ledger.store.opening import open_ledger
 from ledger.store.schema import schema_versions
 from tests.factories import record, signed
 
-CURRENT = {"events": 1, "read_models": 1, "keys": 1}
+CURRENT = {"events": 2, "read_models": 1, "keys": 1}
 
 
 def test_a_new_store_records_the_version_of_each_part(database_url: str) -> None:

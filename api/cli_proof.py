@@ -1,0 +1,90 @@
+"""`sla-ledger verify`, `signing-key` and `checkpoint`: proving the log is the one recorded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli_common import JsonOption, app, fail, opened, out, print_json, read_text
+from api.proof import TAMPERED_EXIT, signing_key, verify
+from ledger.verification import Vouched
+
+__all__ = ["checkpoint", "signing_key_command", "verify_command"]
+
+
+@app.command("verify")
+def verify_command(
+    receipt: Annotated[
+        Path | None, typer.Option("--receipt", help="Also hold the log against this receipt.")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Recompute the hash chain over the whole log; name the first position where it departs.
+
+    Exit status 0 when intact, 5 when tampered.
+    """
+    vouched = _vouched(receipt) if receipt is not None else ()
+    with opened() as services:
+        found = verify(services, vouched)
+    if json_output:
+        print_json(found)
+    elif found.status == "intact":
+        out.print(
+            f"intact: {found.events:,} events, chain hash {found.head_chain_hash} at position "
+            f"{found.head}; {found.checkpoints:,} signed checkpoints, the last at "
+            f"{found.last_checkpoint or '-'}",
+            markup=False,
+        )
+    else:
+        first = found.first_departure
+        assert first is not None
+        out.print(
+            f"TAMPERED at position {first.position}: {first.kind}: {first.detail}", markup=False
+        )
+        for later in found.departures[1:]:
+            out.print(f"  also at {later.position}: {later.kind}: {later.detail}", markup=False)
+    if found.status != "intact":
+        raise SystemExit(TAMPERED_EXIT)
+
+
+def _vouched(file: Path) -> tuple[Vouched, ...]:
+    try:
+        document = json.loads(read_text(file))
+        receipt = document.get("receipt", document)
+        return (Vouched(int(receipt["as_of_position"]), str(receipt["chain_hash"]), "receipt"),)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        fail(2, f"{file}: not a receipt (as_of_position and chain_hash): {error}")
+
+
+@app.command("signing-key")
+def signing_key_command(json_output: JsonOption = False) -> None:
+    """The ledger's public key (Ed25519, hex): checkpoints and receipts verify against it."""
+    with opened() as services:
+        key = signing_key(services)
+    if json_output:
+        print_json(key)
+        return
+    out.print(f"{key.public_key}  (Ed25519, key id {key.key_id})", markup=False)
+
+
+@app.command("checkpoint")
+def checkpoint() -> None:
+    """Sign the log's head now (one is written after every append batch anyway)."""
+    with opened() as services:
+        found = verify(services)
+        broken = [d for d in found.departures if d.kind != "unsigned_tail"]
+        if broken:
+            fail(
+                TAMPERED_EXIT, f"not signing: the log is tampered at position {broken[0].position}"
+            )
+        if found.head == 0:
+            fail(1, "nothing to sign: the log is empty")
+        recorded = services.ledger.reader.recorded_at_of(found.head)
+        assert recorded is not None
+        services.ledger.write_checkpoint(found.head, recorded, found.head_chain_hash)
+    out.print(
+        f"signed a checkpoint at position {found.head} ({found.head_chain_hash})", markup=False
+    )
