@@ -172,7 +172,7 @@ def list_events(
             valid = format_instant(event.valid_at) if event.valid_at else "-"
             out.print(
                 f"{event.position:>7}  recorded {format_instant(event.recorded_at)}  "
-                f"valid {valid:<20}  {event.type:<24} {event.event_id}",
+                f"valid {valid:<20}  {event.type:<24} {event.event_id}  by {event.actor or '-'}",
                 markup=False,
             )
             out.print(f"         {json.dumps(event.payload, sort_keys=True)}", markup=False)

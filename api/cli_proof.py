@@ -10,9 +10,10 @@ import typer
 
 from api.cli_common import JsonOption, app, fail, opened, out, print_json, read_text
 from api.proof import TAMPERED_EXIT, signing_key, verify
+from api.receipts import check_report
 from ledger.verification import Vouched
 
-__all__ = ["checkpoint", "signing_key_command", "verify_command"]
+__all__ = ["checkpoint", "signing_key_command", "verify_command", "verify_report"]
 
 
 @app.command("verify")
@@ -88,3 +89,40 @@ def checkpoint() -> None:
     out.print(
         f"signed a checkpoint at position {found.head} ({found.head_chain_hash})", markup=False
     )
+
+
+@app.command("verify-report")
+def verify_report(
+    file: Annotated[Path, typer.Argument(help="A report in JSON with its receipt.")],
+    public_key: Annotated[
+        str | None,
+        typer.Option("--public-key", help="Check offline: signature and body only, this key."),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Check a report and its receipt: offline with --public-key, else against the ledger too
+    (the chain up to its position, its evidence, and the report recomputed as of then).
+
+    Exit status 0 when the report is valid, 5 when it is not, 2 when it is not a report.
+    """
+    try:
+        document = json.loads(read_text(file))
+    except json.JSONDecodeError as error:
+        fail(2, f"{file}: not valid JSON: {error}")
+    if not isinstance(document, dict):
+        fail(2, f"{file}: a report is one JSON object")
+    if public_key is not None:
+        found = check_report(document, public_key)
+    else:
+        with opened() as services:
+            found = check_report(document, signing_key(services).public_key, services)
+    if json_output:
+        print_json(found)
+    elif found.valid:
+        where = "against the ledger" if found.checked_against_ledger else "offline"
+        out.print(f"valid ({where}): the receipt's signature holds and the report matches")
+    else:
+        for problem in found.problems:
+            out.print(f"INVALID: {problem}", markup=False)
+    if not found.valid:
+        raise SystemExit(TAMPERED_EXIT)

@@ -7,14 +7,15 @@ view (`api.show`) or JSON.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from pydantic import BaseModel
 
 from api import show
+from api.bootstrap import Services
 from api.cli_common import (
     AsOfOption,
     JsonOption,
@@ -27,16 +28,21 @@ from api.cli_common import (
     print_json,
     read_text,
 )
-from ledger.timevalues import parse_duration
-from projections.reports import Reports
+from api.receipts import receipted
+from ledger.timevalues import format_instant, parse_duration
 
 __all__ = ["availability", "breaches", "credits", "diff", "replay", "ticket", "tickets"]
 
 
-@contextmanager
-def reports() -> Iterator[Reports]:
-    with opened() as services:
-        yield services.reports
+def _text(instant: datetime | None) -> str | None:
+    return None if instant is None else format_instant(instant)
+
+
+def _print_receipted(
+    services: Services, report: BaseModel, kind: str, query: dict[str, Any]
+) -> None:
+    """The report as JSON, with its receipt (rule `receipts`)."""
+    print_json(receipted(services, report, kind, query))
 
 
 @app.command("availability")
@@ -48,11 +54,12 @@ def availability(
 ) -> None:
     """Monthly availability of one account, with the periods and events behind it."""
     when, known_by = month_option(month), instant_option(as_of, "--as-of")
-    with reports() as service:
-        report = service.availability(account, when, known_by)
-    if json_output:
-        print_json(report)
-        return
+    with opened() as services:
+        report = services.reports.availability(account, when, known_by)
+        if json_output:
+            query = {"account_id": account, "month": str(when), "as_of": _text(known_by)}
+            _print_receipted(services, report, "availability", query)
+            return
     show.availability(out, report)
 
 
@@ -64,11 +71,12 @@ def breaches(
 ) -> None:
     """Every account whose month missed its availability target, worst first."""
     when, known_by = month_option(month), instant_option(as_of, "--as-of")
-    with reports() as service:
-        found = service.breaches(when, known_by)
-    if json_output:
-        print_json(found)
-        return
+    with opened() as services:
+        found = services.reports.breaches(when, known_by)
+        if json_output:
+            query = {"month": str(when), "as_of": _text(known_by)}
+            _print_receipted(services, found, "breaches", query)
+            return
     show.breaches(out, found)
 
 
@@ -83,11 +91,12 @@ def ticket(
 ) -> None:
     """A ticket's SLA clock: target, time used, due time, state, and the timeline behind it."""
     known_by = instant_option(as_of, "--as-of")
-    with reports() as service:
-        report = service.ticket(ticket_id, known_by)
-    if json_output:
-        print_json(report)
-        return
+    with opened() as services:
+        report = services.reports.ticket(ticket_id, known_by)
+        if json_output:
+            query = {"ticket_id": ticket_id, "as_of": _text(known_by)}
+            _print_receipted(services, report, "ticket", query)
+            return
     show.ticket(out, report)
 
 
@@ -100,11 +109,12 @@ def tickets(
 ) -> None:
     """An account's tickets opened in a month: counts per priority, met and breached."""
     when, known_by = month_option(month), instant_option(as_of, "--as-of")
-    with reports() as service:
-        found = service.tickets(account, when, known_by)
-    if json_output:
-        print_json(found)
-        return
+    with opened() as services:
+        found = services.reports.tickets(account, when, known_by)
+        if json_output:
+            query = {"account_id": account, "month": str(when), "as_of": _text(known_by)}
+            _print_receipted(services, found, "tickets", query)
+            return
     show.tickets(out, found)
 
 
@@ -118,8 +128,8 @@ def at_risk(
         seconds = parse_duration(within)
     except ValueError as error:
         fail(2, f"--within: {error}")
-    with reports() as service:
-        found = service.at_risk(seconds)
+    with opened() as services:
+        found = services.reports.at_risk(seconds)
     if json_output:
         print_json(found)
         return
@@ -141,11 +151,17 @@ def credits(
 ) -> None:
     """The credit statement of a term (the current one by default: "if we renewed today")."""
     when, known_by = instant_option(at, "--at"), instant_option(as_of, "--as-of")
-    with reports() as service:
-        statement = service.credits(account, term=term, at=when, as_of=known_by)
-    if json_output:
-        print_json(statement)
-        return
+    with opened() as services:
+        statement = services.reports.credits(account, term=term, at=when, as_of=known_by)
+        if json_output:
+            query = {
+                "account_id": account,
+                "term": term,
+                "at": _text(when),
+                "as_of": _text(known_by),
+            }
+            _print_receipted(services, statement, "credits", query)
+            return
     show.statement(out, statement)
 
 
@@ -153,11 +169,11 @@ def credits(
 def adjustments(as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
     """Renewed terms whose credit owed now differs from what the renewal applied, and why."""
     known_by = instant_option(as_of, "--as-of")
-    with reports() as service:
-        found = service.adjustments(known_by)
-    if json_output:
-        print_json(found)
-        return
+    with opened() as services:
+        found = services.reports.adjustments(known_by)
+        if json_output:
+            _print_receipted(services, found, "adjustments", {"as_of": _text(known_by)})
+            return
     show.adjustments(out, found)
 
 
@@ -179,8 +195,8 @@ def replay(
         fail(2, f"{terms}: not valid JSON: {error}")
     if not isinstance(proposed, dict):
         fail(2, f"{terms}: the terms must be one JSON object")
-    with reports() as service:
-        found = service.replay(
+    with opened() as services:
+        found = services.reports.replay(
             proposed,
             month_option(first),
             month_option(last),
@@ -188,9 +204,12 @@ def replay(
             all_accounts=all_accounts,
             as_of=known_by,
         )
-    if json_output:
-        print_json(found)
-        return
+        if json_output:
+            query = {"terms": proposed, "from_month": first, "to_month": last,
+                     "account_id": account, "all_accounts": all_accounts,
+                     "as_of": _text(known_by)}  # fmt: skip
+            _print_receipted(services, found, "replay", query)
+            return
     show.replay(out, found)
 
 
@@ -205,9 +224,11 @@ def diff(
     """An account-month as known at two recorded times, and the events that changed it."""
     earlier, later = instant_option(as_of, "--as-of"), instant_option(vs, "--vs")
     assert earlier is not None and later is not None
-    with reports() as service:
-        found = service.diff(account, month_option(month), earlier, later)
-    if json_output:
-        print_json(found)
-        return
+    with opened() as services:
+        found = services.reports.diff(account, month_option(month), earlier, later)
+        if json_output:
+            query = {"account_id": account, "month": month, "as_of": _text(earlier),
+                     "vs": _text(later)}  # fmt: skip
+            _print_receipted(services, found, "diff", query)
+            return
     show.diff(out, found)

@@ -20,6 +20,7 @@ __all__ = [
     "StateDep",
     "actor_of",
     "hiding",
+    "own_account",
     "own_only",
     "visible",
 ]
@@ -85,6 +86,11 @@ def visible(key: ApiKey, account_id: str) -> None:
     """A customer sees its own account only; any other is answered as if it did not exist."""
     if key.role == "customer" and key.account_id != account_id:
         raise Hidden("not found")
+
+
+def own_account(key: ApiKey) -> str | None:
+    """The one account a customer key may see (None: operators and auditors see all)."""
+    return key.account_id if key.role == "customer" else None
 
 
 def own_only(key: ApiKey, items: Iterable[Item], account_of: Callable[[Item], str]) -> list[Item]:

@@ -14,9 +14,10 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from ledger import importing as f
 from ledger.application import RecordOutcome
+from ledger.receipts import Receipt
 from ledger.timevalues import Month, require_ledger_year
-from projections.availability import Breach
-from projections.credits import Adjustment
+from projections.availability import Breach, BreachList
+from projections.credits import Adjustment, AdjustmentList
 from projections.log import EventView
 from projections.tickets import AtRisk
 
@@ -200,6 +201,7 @@ class BreachPage(ApiModel):
     as_of_position: int
     page: PageInfo
     breaches: list[Breach]
+    receipt: Receipt | None = None  # the proof (ledger.receipts), added by the CLI and API
 
 
 class AtRiskPage(ApiModel):
@@ -216,6 +218,7 @@ class AdjustmentPage(ApiModel):
     as_of_position: int
     page: PageInfo
     adjustments: list[Adjustment]
+    receipt: Receipt | None = None  # the proof (ledger.receipts), added by the CLI and API
 
 
 class EventPage(ApiModel):
@@ -244,4 +247,31 @@ def page_info(total: int, offset: int, limit: int) -> PageInfo:
         offset=offset,
         limit=limit,
         next_offset=following if following < total else None,
+    )
+
+
+def breach_page(found: BreachList, account: str | None, limit: int, offset: int) -> BreachPage:
+    """A page of the breach list (only `account`'s when given: a customer's view)."""
+    items = [b for b in found.breaches if account is None or b.account_id == account]
+    return BreachPage(
+        month=found.month,
+        query_time=found.query_time,
+        as_of=found.as_of,
+        as_of_position=found.as_of_position,
+        page=page_info(len(items), offset, limit),
+        breaches=items[offset : offset + limit],
+    )
+
+
+def adjustment_page(
+    found: AdjustmentList, account: str | None, limit: int, offset: int
+) -> AdjustmentPage:
+    """A page of the adjustments (only `account`'s when given: a customer's view)."""
+    items = [a for a in found.adjustments if account is None or a.account_id == account]
+    return AdjustmentPage(
+        query_time=found.query_time,
+        as_of=found.as_of,
+        as_of_position=found.as_of_position,
+        page=page_info(len(items), offset, limit),
+        adjustments=items[offset : offset + limit],
     )

@@ -30,11 +30,13 @@ def _as_of(
 
 
 def evidence(console: Console, refs: Sequence[EventRef]) -> None:
-    console.print(f"evidence: {len(refs)} events (position, recorded at, valid at, type, event id)")
+    console.print(
+        f"evidence: {len(refs)} events (position, recorded at, valid at, type, event id, by)"
+    )
     for ref in refs:
         console.print(
             f"  {ref.position:>7}  {_t(ref.recorded_at)}  {_t(ref.valid_at):<20}  "
-            f"{ref.type:<24} {ref.event_id}",
+            f"{ref.type:<24} {ref.event_id}  {ref.actor or '-'}",
             markup=False,
         )
 

@@ -328,6 +328,7 @@ class EventRef:
     position: int
     recorded_at: datetime
     valid_at: datetime | None = None
+    actor: str | None = None  # who recorded it (None: before actors were kept)
 
 
 class StoredFact(Protocol):
@@ -343,4 +344,6 @@ class StoredFact(Protocol):
     def type(self) -> str: ...
     @property
     def valid_at(self) -> datetime | None: ...
+    @property
+    def actor(self) -> str | None: ...
     def data(self) -> dict[str, Any]: ...

@@ -11,7 +11,9 @@ __all__ = ["EventRef", "cite", "event_ref"]
 
 def event_ref(row: StoredFact) -> EventRef:
     """The evidence of one stored event."""
-    return EventRef(row.event_id, row.type, row.position, row.recorded_at, row.valid_at)
+    return EventRef(
+        row.event_id, row.type, row.position, row.recorded_at, row.valid_at, row.actor or None
+    )
 
 
 def cite(*groups: Iterable[EventRef | None]) -> list[EventRef]:

@@ -32,6 +32,7 @@ class EventView(ReportModel):
     event_id: str
     type: str
     valid_at: datetime | None
+    actor: str | None
     payload: dict[str, Any]
 
 
@@ -43,6 +44,7 @@ def event_view(row: LogRow) -> EventView:
         event_id=row.event_id,
         type=row.type,
         valid_at=row.valid_at,
+        actor=row.actor or None,
         payload=payload,
     )
 

@@ -43,6 +43,7 @@ class StoredRow:
     type: str
     valid_at: datetime | None
     state: dict[str, Any]
+    actor: str | None = None
 
     def data(self) -> dict[str, Any]:
         return dict(self.state)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from api.deps import Caller, IdempotencyKey, Operator, StateDep, actor_of, hiding, visible
 from api.errors import ERRORS, WRITE_ERRORS
 from api.idempotency import answer_write
+from api.receipts import receipted
 from api.routes.common import (
     CREATED,
     AsOf,
@@ -18,6 +19,7 @@ from api.routes.common import (
     MonthQuery,
     MonthText,
     fields_of,
+    instant_text,
     recording,
     write_fact,
 )
@@ -91,7 +93,9 @@ def availability(
 ) -> AvailabilityReport:
     """Monthly availability of one account, with the periods and events behind it."""
     visible(key, account_id)
-    return hiding(key, lambda: app.reports.availability(account_id, Month.parse(month), as_of))
+    report = hiding(key, lambda: app.reports.availability(account_id, Month.parse(month), as_of))
+    query = {"account_id": account_id, "month": month, "as_of": instant_text(as_of)}
+    return receipted(app, report, "availability", query)
 
 
 @router.get("/accounts/{account_id}/tickets", response_model=TicketMonth)
@@ -100,7 +104,9 @@ def tickets(
 ) -> TicketMonth:
     """An account's tickets opened in a month: counts per priority, met and breached."""
     visible(key, account_id)
-    return hiding(key, lambda: app.reports.tickets(account_id, Month.parse(month), as_of))
+    found = hiding(key, lambda: app.reports.tickets(account_id, Month.parse(month), as_of))
+    query = {"account_id": account_id, "month": month, "as_of": instant_text(as_of)}
+    return receipted(app, found, "tickets", query)
 
 
 @router.get("/accounts/{account_id}/credits", response_model=CreditStatement)
@@ -114,7 +120,10 @@ def credits(
 ) -> CreditStatement:
     """The credit statement of a term (the current one by default)."""
     visible(key, account_id)
-    return hiding(key, lambda: app.reports.credits(account_id, term=term, at=at, as_of=as_of))
+    statement = hiding(key, lambda: app.reports.credits(account_id, term=term, at=at, as_of=as_of))
+    query = {"account_id": account_id, "term": term, "at": instant_text(at),
+             "as_of": instant_text(as_of)}  # fmt: skip
+    return receipted(app, statement, "credits", query)
 
 
 @router.get("/accounts/{account_id}/diff", response_model=Diff)
@@ -128,4 +137,7 @@ def diff(
 ) -> Diff:
     """An account-month as known at two recorded times, and the events that changed it."""
     visible(key, account_id)
-    return hiding(key, lambda: app.reports.diff(account_id, Month.parse(month), as_of, vs))
+    found = hiding(key, lambda: app.reports.diff(account_id, Month.parse(month), as_of, vs))
+    query = {"account_id": account_id, "month": month, "as_of": instant_text(as_of),
+             "vs": instant_text(vs)}  # fmt: skip
+    return receipted(app, found, "diff", query)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
@@ -16,6 +17,7 @@ from api.schemas import MONTH_PATTERN, WriteResult, checked_instant, checked_mon
 from ledger.application import RecordOutcome
 from ledger.errors import FactRejected, NotFound, RejectedFacts
 from ledger.importing import parse_fact
+from ledger.timevalues import format_instant
 
 __all__ = [
     "CREATED",
@@ -79,3 +81,8 @@ def _record(app: Services, fact: dict[str, Any]) -> RecordOutcome:
 
 def fields_of(body: BaseModel) -> dict[str, Any]:
     return body.model_dump(mode="json", exclude_unset=True)
+
+
+def instant_text(value: datetime | None) -> str | None:
+    """A query's instant as the receipt keeps it."""
+    return None if value is None else format_instant(value)

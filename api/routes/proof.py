@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
 
 from api.deps import Caller, StateDep
 from api.errors import ERRORS, Hidden
 from api.proof import SigningKey, Verification, signing_key, verify
+from api.receipts import ReportCheck, check_report
 
 router = APIRouter(tags=["proof"], responses=ERRORS)
 
@@ -25,3 +28,13 @@ def public_key(app: StateDep) -> SigningKey:
     """The ledger's public key (Ed25519, hex): checkpoints and receipts verify against it (no
     key needed)."""
     return signing_key(app)
+
+
+@router.post("/verify-report", response_model=ReportCheck)
+def verify_report(
+    document: Annotated[dict[str, Any], Body()], app: StateDep, key: Caller
+) -> ReportCheck:
+    """Check a report and its receipt against this ledger: the signature, the body's digest,
+    the chain up to the receipt's position, the cited events, and the report recomputed as of
+    that position (any key may ask: the report is the caller's)."""
+    return check_report(document, signing_key(app).public_key, app)

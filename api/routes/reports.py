@@ -6,10 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
-from api.deps import Caller, StateDep, hiding, own_only, visible
+from api.deps import Caller, StateDep, hiding, own_account, visible
 from api.errors import ERRORS
-from api.routes.common import AsOf, Limit, MonthQuery, Offset
-from api.schemas import AdjustmentPage, BreachPage, ReplayRequest, page_info
+from api.receipts import receipted
+from api.routes.common import AsOf, Limit, MonthQuery, Offset, instant_text
+from api.schemas import (
+    AdjustmentPage,
+    BreachPage,
+    ReplayRequest,
+    adjustment_page,
+    breach_page,
+)
 from ledger.timevalues import Month
 from projections.credits import Replay
 
@@ -27,15 +34,11 @@ def breaches(
 ) -> BreachPage:
     """Every account whose month missed its target, worst first (a customer sees only its own)."""
     found = app.reports.breaches(Month.parse(month), as_of)
-    items = own_only(key, found.breaches, lambda breach: breach.account_id)
-    return BreachPage(
-        month=found.month,
-        query_time=found.query_time,
-        as_of=found.as_of,
-        as_of_position=found.as_of_position,
-        page=page_info(len(items), offset, limit),
-        breaches=items[offset : offset + limit],
-    )
+    account = own_account(key)
+    page = breach_page(found, account, limit, offset)
+    query = {"month": month, "as_of": instant_text(as_of), "account_id": account,
+             "limit": limit, "offset": offset}  # fmt: skip
+    return receipted(app, page, "breaches_page", query)
 
 
 @router.get("/adjustments", response_model=AdjustmentPage)
@@ -43,15 +46,10 @@ def adjustments(
     app: StateDep, key: Caller, as_of: AsOf = None, limit: Limit = 100, offset: Offset = 0
 ) -> AdjustmentPage:
     """Renewed terms whose credit owed now differs from what the renewal applied."""
-    found = app.reports.adjustments(as_of)
-    items = own_only(key, found.adjustments, lambda adjustment: adjustment.account_id)
-    return AdjustmentPage(
-        query_time=found.query_time,
-        as_of=found.as_of,
-        as_of_position=found.as_of_position,
-        page=page_info(len(items), offset, limit),
-        adjustments=items[offset : offset + limit],
-    )
+    account = own_account(key)
+    page = adjustment_page(app.reports.adjustments(as_of), account, limit, offset)
+    query = {"as_of": instant_text(as_of), "account_id": account, "limit": limit, "offset": offset}
+    return receipted(app, page, "adjustments_page", query)
 
 
 @router.post("/replay", response_model=Replay)
@@ -61,7 +59,7 @@ def replay(request: Annotated[ReplayRequest, Body()], app: StateDep, key: Caller
     if key.role == "customer":  # a customer's "all accounts" is its own
         account, every = (key.account_id if every else account), False
         visible(key, account or "")
-    return hiding(
+    found = hiding(
         key,
         lambda: app.reports.replay(
             request.terms,
@@ -72,3 +70,7 @@ def replay(request: Annotated[ReplayRequest, Body()], app: StateDep, key: Caller
             as_of=request.as_of,
         ),
     )
+    query = {"terms": request.terms, "from_month": request.from_month,
+             "to_month": request.to_month, "account_id": account, "all_accounts": every,
+             "as_of": instant_text(request.as_of)}  # fmt: skip
+    return receipted(app, found, "replay", query)

@@ -9,7 +9,17 @@ from fastapi.responses import JSONResponse
 
 from api.deps import Caller, IdempotencyKey, Operator, StateDep, hiding, own_only, visible
 from api.errors import ERRORS, WRITE_ERRORS
-from api.routes.common import CREATED, AsOf, Identifier, Limit, Offset, fields_of, write_fact
+from api.receipts import receipted
+from api.routes.common import (
+    CREATED,
+    AsOf,
+    Identifier,
+    Limit,
+    Offset,
+    fields_of,
+    instant_text,
+    write_fact,
+)
 from api.schemas import AtRiskPage, TicketBody, TicketEventBody, WriteResult, page_info
 from ledger.errors import InvalidQuery
 from projections.tickets import TicketReport
@@ -54,7 +64,8 @@ def ticket(ticket_id: Identifier, app: StateDep, key: Caller, as_of: AsOf = None
     """A ticket's SLA clock: target, time used, due time, state, and the timeline behind it."""
     report = hiding(key, lambda: app.reports.ticket(ticket_id, as_of))
     visible(key, report.account_id)
-    return report
+    query = {"ticket_id": ticket_id, "as_of": instant_text(as_of)}
+    return receipted(app, report, "ticket", query)
 
 
 @router.get("/at-risk", response_model=AtRiskPage)

@@ -82,6 +82,7 @@ class LogRow(NamedTuple):
     originator_version: int
     valid_at: datetime | None
     state: bytes
+    actor: str | None = None
 
     def data(self) -> dict[str, Any]:
         decoded: dict[str, Any] = orjson.loads(self.state)
@@ -97,6 +98,7 @@ class ScannedEvent(NamedTuple):
     type: str
     valid_at: datetime | None
     state: bytes
+    actor: str | None = None
 
     def data(self) -> dict[str, Any]:
         decoded: dict[str, Any] = orjson.loads(self.state)

@@ -17,7 +17,7 @@ __all__ = ["COLUMNS", "PostgresReads", "utc", "utc_known"]
 
 COLUMNS = (
     "notification_id AS position, recorded_at, event_id, topic, originator_id, "
-    "originator_version, valid_at, state"
+    "originator_version, valid_at, state, actor"
 )
 
 
@@ -64,6 +64,7 @@ class PostgresReads:
                 row["originator_version"],
                 utc(row["valid_at"]),
                 bytes(row["state"]),
+                row["actor"],
             )
             for row in self._fetch(statement, params)
         ]
@@ -114,7 +115,7 @@ class PostgresReads:
 
     def scan_log(self, upto: int) -> Iterator[ScannedEvent]:
         statement = self._sql(
-            "SELECT notification_id, recorded_at, event_id, topic, valid_at, state "
+            "SELECT notification_id, recorded_at, event_id, topic, valid_at, state, actor "
             "FROM {schema}.{table} WHERE notification_id <= %s ORDER BY notification_id"
         )
         recorded: dict[datetime, datetime] = {}
@@ -123,12 +124,12 @@ class PostgresReads:
             cursor = conn.cursor(name="sla_ledger_scan", binary=True, row_factory=tuple_row)
             cursor.itersize = 10_000
             cursor.execute(statement, (upto,))
-            for position, at, event_id, topic, valid_at, state in cursor:
+            for position, at, event_id, topic, valid_at, state, actor in cursor:
                 utc = recorded.get(at)
                 if utc is None:
                     utc = recorded[at] = at.astimezone(UTC)
                 valid = None if valid_at is None else valid_at.astimezone(UTC)
-                yield ScannedEvent(position, utc, event_id, topic, valid, bytes(state))
+                yield ScannedEvent(position, utc, event_id, topic, valid, bytes(state), actor)
             cursor.close()
 
     def rows_at(self, positions: list[int]) -> list[LogRow]:

@@ -44,7 +44,7 @@ class LedgerSQLiteRecorder(SQLiteChain, SQLiteReads, SQLiteApplicationRecorder):
         )
         self._columns = (
             "rowid AS position, recorded_at, event_id, topic, originator_id, originator_version,"
-            " valid_at, state"
+            " valid_at, state, actor"
         )
 
     def construct_create_table_statements(self) -> list[str]:

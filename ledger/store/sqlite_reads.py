@@ -57,6 +57,7 @@ class SQLiteReads:
             row[5],
             _instant(row[6]),
             row[7],
+            row[8],
         )
 
     def head(self) -> tuple[int, datetime | None]:
@@ -100,17 +101,17 @@ class SQLiteReads:
         recorded: dict[int, datetime] = {}  # one recorded time per write: convert each once
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                "SELECT rowid, recorded_at, event_id, topic, valid_at, state "
+                "SELECT rowid, recorded_at, event_id, topic, valid_at, state, actor "
                 f"FROM {self.events_table_name} WHERE rowid <= ? ORDER BY rowid",
                 (upto,),
             )
             while rows := c.sqlite_cursor.fetchmany(10_000):
-                for position, micros, event_id, topic, valid_at, state in rows:
+                for position, micros, event_id, topic, valid_at, state, actor in rows:
                     at = recorded.get(micros)
                     if at is None:
                         at = recorded[micros] = micros_instant(micros)
                     valid = None if valid_at is None else micros_instant(valid_at)
-                    yield ScannedEvent(position, at, event_id, topic, valid, state)
+                    yield ScannedEvent(position, at, event_id, topic, valid, state, actor)
 
     def rows_at(self, positions: list[int]) -> list[LogRow]:
         rows: list[LogRow] = []

@@ -14,6 +14,7 @@ from typing import Literal
 
 from ledger.errors import InvalidQuery
 from ledger.events import EventRef
+from ledger.receipts import Receipt
 from ledger.terms import ContractTerms
 from ledger.timevalues import Month, from_seconds
 from projections.availability.month import MonthAvailability, monthly_availability
@@ -112,6 +113,7 @@ class AvailabilityReport(ReportModel):
     as_of: datetime | None
     as_of_position: int | None
     evidence: list[EventRef]
+    receipt: Receipt | None = None  # the proof (ledger.receipts), added by the CLI and API
 
 
 def availability_report(month: MonthAvailability) -> AvailabilityReport:
@@ -246,6 +248,7 @@ class BreachList(ReportModel):
     as_of: datetime | None
     as_of_position: int
     breaches: list[Breach]
+    receipt: Receipt | None = None  # the proof (ledger.receipts), added by the CLI and API
 
 
 def breach_list(

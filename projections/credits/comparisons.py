@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from ledger.errors import InvalidQuery
 from ledger.events import EventRef
 from ledger.money import decimal_text, round_to_minor_unit
+from ledger.receipts import Receipt
 from ledger.state import ContractState, Renewal
 from ledger.templates import expand_terms
 from ledger.terms import ContractTerms
@@ -86,6 +87,7 @@ class Replay(ReportModel):
     query_time: datetime
     as_of: datetime | None
     as_of_position: int
+    receipt: Receipt | None = None  # the proof (ledger.receipts), added by the CLI and API
 
 
 class Diff(ReportModel):
@@ -102,6 +104,7 @@ class Diff(ReportModel):
     new: MonthOutcome
     changed: list[str]
     changed_by: list[EventRef]
+    receipt: Receipt | None = None  # the proof (ledger.receipts), added by the CLI and API
 
 
 class Adjustment(ReportModel):
@@ -124,6 +127,7 @@ class AdjustmentList(ReportModel):
     as_of: datetime | None
     as_of_position: int
     adjustments: list[Adjustment]
+    receipt: Receipt | None = None  # the proof (ledger.receipts), added by the CLI and API
 
 
 def month_outcome(credits: list[MonthCredit], currency: str) -> MonthOutcome:

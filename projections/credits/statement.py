@@ -8,6 +8,7 @@ from typing import Literal
 
 from ledger.events import EventRef
 from ledger.money import HUNDRED, decimal_text, round_to_minor_unit
+from ledger.receipts import Receipt
 from projections.credits.rules import MonthCredit
 from projections.credits.term import term_credit
 from projections.evidence import cite
@@ -79,6 +80,7 @@ class CreditStatement(ReportModel):
     as_of: datetime | None
     as_of_position: int | None
     evidence: list[EventRef]
+    receipt: Receipt | None = None  # the proof (ledger.receipts), added by the CLI and API
 
 
 def credit_statement(

@@ -46,10 +46,10 @@ class AccountReports(ReportBase):
         self, account_id: str, month: Month, as_of: datetime | None = None
     ) -> AvailabilityReport:
         """The availability report of an account-month (see projections.availability)."""
-        if as_of is None:
+        if self.from_tables(as_of):
             self.current_tables()
         known = self.known_by(as_of)
-        if as_of is None:
+        if self.from_tables(as_of):
             row = self.runner.view.availability_row(account_id, str(month))
             if row is not None and not row.has_open:
                 stored = month_from_stored(row.report, self._event_refs)
@@ -71,10 +71,10 @@ class AccountReports(ReportBase):
 
     def breaches(self, month: Month, as_of: datetime | None = None) -> BreachList:
         """Every account whose month missed its target, worst first."""
-        if as_of is None:
+        if self.from_tables(as_of):
             self.current_tables()
         known = self.known_by(as_of)
-        if as_of is None:
+        if self.from_tables(as_of):
             rows = {row.account_id: row for row in self.runner.view.availability_rows(str(month))}
             # Rows of months with an open outage were computed at an earlier "now": redo them.
             recompute = {account for account, row in rows.items() if row.has_open}
@@ -127,10 +127,10 @@ class AccountReports(ReportBase):
 
     def ticket(self, ticket_id: str, as_of: datetime | None = None) -> TicketReport:
         """A ticket's SLA clock (see projections.tickets)."""
-        if as_of is None:
+        if self.from_tables(as_of):
             self.current_tables()
         known = self.known_by(as_of)
-        if as_of is None:
+        if self.from_tables(as_of):
             row = self.runner.view.ticket_row(ticket_id)
             if row is not None and not row.live:
                 return report_from_stored(row.report).model_copy(
@@ -144,7 +144,7 @@ class AccountReports(ReportBase):
 
     def tickets(self, account_id: str, month: Month, as_of: datetime | None = None) -> TicketMonth:
         """The tickets an account opened in a month, counted by priority and state."""
-        if as_of is None:
+        if self.from_tables(as_of):
             self.current_tables()
         known = self.known_by(as_of)
         history = tickets_opened(self.reader, account_id, *in_any_zone(month, month), known.upto)
@@ -155,7 +155,10 @@ class AccountReports(ReportBase):
             for name, ticket in history.tickets.items()
             if Month.containing(ticket.opened_at, zone) == month
         ]
-        lines = [self._ticket_line(history, name, known, current=as_of is None) for name in names]
+        lines = [
+            self._ticket_line(history, name, known, current=self.from_tables(as_of))
+            for name in names
+        ]
         return ticket_month(
             account_id,
             str(month),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Self
 
 from ledger.application import SlaLedger
 from ledger.timevalues import Month, contract_zone
@@ -34,21 +35,34 @@ class ReportBase:
         *,
         catch_up: bool,
         clock: Callable[[], datetime],
+        pinned: KnownBy | None = None,
     ) -> None:
         self.ledger = ledger
         self.reader = ledger.reader
         self.runner = runner
         self.catch_up_before_reading = catch_up
         self.clock = clock
+        self.pinned = pinned
+
+    def pinned_at(self, known: KnownBy) -> Self:
+        """The same reports answering "now" as `known` said: a report recomputed from the log
+        exactly as it was answered then (to check a receipt)."""
+        return type(self)(self.ledger, self.runner, catch_up=False, clock=self.clock, pinned=known)
 
     def known_by(self, as_of: datetime | None) -> KnownBy:
         if as_of is None:
+            if self.pinned is not None:
+                return self.pinned
             return KnownBy(self.reader.head()[0], self.clock(), None)
         return KnownBy(self.reader.position_at(as_of), as_of, as_of)
 
+    def from_tables(self, as_of: datetime | None) -> bool:
+        """Whether a question is about now, so the read-model tables can answer it."""
+        return as_of is None and self.pinned is None
+
     def current_tables(self) -> None:
         """Make sure the read models hold every event recorded so far (read-your-writes)."""
-        if self.catch_up_before_reading:
+        if self.catch_up_before_reading and self.pinned is None:
             self.runner.catch_up_to(self.reader.head()[0])
 
 

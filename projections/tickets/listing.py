@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from ledger.receipts import Receipt
 from projections.models import ReportModel
 from projections.tickets.clock import Metric
 from projections.tickets.report import TicketReport
@@ -56,6 +57,7 @@ class TicketMonth(ReportModel):
     query_time: datetime
     as_of: datetime | None
     as_of_position: int
+    receipt: Receipt | None = None  # the proof (ledger.receipts), added by the CLI and API
 
 
 def ticket_line(report: TicketReport) -> TicketLine:

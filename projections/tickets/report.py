@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import Literal
 
 from ledger.events import EventRef
+from ledger.receipts import Receipt
 from ledger.timevalues import from_seconds
 from projections.models import ReportModel
 from projections.tickets.clock import Lifecycle, Metric
@@ -101,6 +102,7 @@ class TicketReport(ReportModel):
     query_time: datetime
     as_of: datetime | None
     as_of_position: int | None
+    receipt: Receipt | None = None  # the proof (ledger.receipts), added by the CLI and API
 
 
 def ticket_report(clock: TicketClock) -> TicketReport:

@@ -54,7 +54,7 @@ def row_of(clock: TicketClock, zone_name: str, position: int) -> TicketRow:
         due_at=None if due is None else from_seconds(due),
         breached_at=report.breached_at,
         position=position,
-        report=report.model_dump_json(),
+        report=report.model_dump_json(exclude={"receipt"}),
     )
 
 
