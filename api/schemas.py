@@ -275,3 +275,11 @@ def adjustment_page(
         page=page_info(len(items), offset, limit),
         adjustments=items[offset : offset + limit],
     )
+
+
+class SignedReport(BaseModel):
+    """A report in JSON with its receipt, as `sla-ledger` or this API handed it out."""
+
+    model_config = ConfigDict(extra="allow")
+
+    receipt: dict[str, Any]

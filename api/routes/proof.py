@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Body
+from fastapi import APIRouter
 
 from api.deps import Caller, StateDep
 from api.errors import ERRORS, Hidden
 from api.proof import SigningKey, Verification, signing_key, verify
 from api.receipts import ReportCheck, check_report
+from api.schemas import SignedReport
 
 router = APIRouter(tags=["proof"], responses=ERRORS)
 
@@ -31,10 +30,8 @@ def public_key(app: StateDep) -> SigningKey:
 
 
 @router.post("/verify-report", response_model=ReportCheck)
-def verify_report(
-    document: Annotated[dict[str, Any], Body()], app: StateDep, key: Caller
-) -> ReportCheck:
+def verify_report(document: SignedReport, app: StateDep, key: Caller) -> ReportCheck:
     """Check a report and its receipt against this ledger: the signature, the body's digest,
     the chain up to the receipt's position, the cited events, and the report recomputed as of
     that position (any key may ask: the report is the caller's)."""
-    return check_report(document, signing_key(app).public_key, app)
+    return check_report(document.model_dump(mode="json"), signing_key(app).public_key, app)
