@@ -33,6 +33,7 @@ CREATE OR REPLACE FUNCTION {schema}.{append}(
 RETURNS TABLE(appended_position bigint, appended_at timestamptz, appended_hash text)
 LANGUAGE plpgsql AS $$
 DECLARE base bigint; at timestamptz; last_at timestamptz; h bytea; at_us bigint; r record;
+    links text[] := ARRAY[]::text[];
 BEGIN
     PERFORM set_config('lock_timeout', wait_for_lock, true);
     LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE;
@@ -68,8 +69,10 @@ BEGIN
             || int8send(COALESCE((extract(epoch FROM r.valid_at) * 1000000)::bigint,
                                  -9223372036854775808))
             || {schema}.{lp}(convert_to(r.hash, 'UTF8')) || {schema}.{lp}(r.state));
-        INSERT INTO {schema}.{chain} VALUES (base + r.ord, encode(h, 'hex'));
+        links := array_append(links, encode(h, 'hex'));
     END LOOP;
+    INSERT INTO {schema}.{chain}
+    SELECT base + l.ord, l.link FROM unnest(links) WITH ORDINALITY AS l(link, ord);
     RETURN QUERY SELECT base + g, at, encode(h, 'hex')
         FROM generate_series(1, cardinality(oids)) g;
 END $$
