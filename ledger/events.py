@@ -328,6 +328,7 @@ class EventRef:
     position: int
     recorded_at: datetime
     valid_at: datetime | None = None
+    reason: str | None = None  # a correction's or retraction's stated reason
 
 
 class StoredFact(Protocol):

@@ -98,6 +98,7 @@ class AvailabilityReport(ReportModel):
     availability_percent: str
     target_percent: str
     met: bool
+    provisional: bool  # the month is in progress or in the future: figures may still change
     threshold: Literal["after_exclusions", "before_exclusions"]
     min_outage_seconds: int
     excluded_maintenance_kinds: list[str]
@@ -143,6 +144,7 @@ def availability_report(month: MonthAvailability) -> AvailabilityReport:
             "availability_percent": month.availability_percent,
             "target_percent": month.target_percent,
             "met": month.met,
+            "provisional": month.month_end > month.query_time,
             "threshold": month.threshold,
             "min_outage_seconds": month.min_outage_seconds,
             "excluded_maintenance_kinds": list(month.excluded_maintenance_kinds),

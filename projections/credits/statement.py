@@ -65,6 +65,8 @@ class CreditStatement(ReportModel):
     term_start: datetime
     term_end: datetime
     status: Literal["closed", "open"]
+    timezone: str
+    provisional: bool  # the term is still open: its months so far may still change
     currency: str
     months: list[CreditMonth]
     months_total: str
@@ -110,6 +112,8 @@ def credit_statement(
         term_start=credit.start,
         term_end=credit.end,
         status="closed" if credit.end <= query_time else "open",
+        timezone=contract.timezone,
+        provisional=credit.end > query_time,
         currency=credit.currency,
         months=[credit_month(m, credit.currency) for m in credit.months],
         months_total=decimal_text(credit.months_total),
