@@ -23,10 +23,9 @@ from api.cli_common import (
     instant_option,
     month_option,
     opened,
-    out,
-    print_json,
     read_text,
 )
+from api.cli_output import FormatOption, OutputOption, emit
 from ledger.timevalues import parse_duration
 from projections.reports import Reports
 
@@ -45,15 +44,14 @@ def availability(
     month: Annotated[str, typer.Option("--month", help="Calendar month, YYYY-MM.")],
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
 ) -> None:
     """Monthly availability of one account, with the periods and events behind it."""
     when, known_by = month_option(month), instant_option(as_of, "--as-of")
     with reports() as service:
         report = service.availability(account, when, known_by)
-    if json_output:
-        print_json(report)
-        return
-    show.availability(out, report)
+    emit(report, output_format, json_output, show.availability, output)
 
 
 @app.command("breaches")
@@ -61,15 +59,14 @@ def breaches(
     month: Annotated[str, typer.Option("--month", help="Calendar month, YYYY-MM.")],
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
 ) -> None:
     """Every account whose month missed its availability target, worst first."""
     when, known_by = month_option(month), instant_option(as_of, "--as-of")
     with reports() as service:
         found = service.breaches(when, known_by)
-    if json_output:
-        print_json(found)
-        return
-    show.breaches(out, found)
+    emit(found, output_format, json_output, show.breaches, output)
 
 
 # --- support tickets ------------------------------------------------------------------------
@@ -80,15 +77,14 @@ def ticket(
     ticket_id: Annotated[str, typer.Argument(help="The ticket id.")],
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
 ) -> None:
     """A ticket's SLA clock: target, time used, due time, state, and the timeline behind it."""
     known_by = instant_option(as_of, "--as-of")
     with reports() as service:
         report = service.ticket(ticket_id, known_by)
-    if json_output:
-        print_json(report)
-        return
-    show.ticket(out, report)
+    emit(report, output_format, json_output, show.ticket, output)
 
 
 @app.command("tickets")
@@ -97,21 +93,22 @@ def tickets(
     month: Annotated[str, typer.Option("--month", help="Month the tickets opened in, YYYY-MM.")],
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
 ) -> None:
     """An account's tickets opened in a month: counts per priority, met and breached."""
     when, known_by = month_option(month), instant_option(as_of, "--as-of")
     with reports() as service:
         found = service.tickets(account, when, known_by)
-    if json_output:
-        print_json(found)
-        return
-    show.tickets(out, found)
+    emit(found, output_format, json_output, show.tickets, output)
 
 
 @app.command("at-risk")
 def at_risk(
     within: Annotated[str, typer.Option("--within", help="Window, e.g. 60m, 4h.")] = "60m",
     json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
 ) -> None:
     """Open tickets whose running target runs out within the window, soonest first."""
     try:
@@ -120,10 +117,7 @@ def at_risk(
         fail(2, f"--within: {error}")
     with reports() as service:
         found = service.at_risk(seconds)
-    if json_output:
-        print_json(found)
-        return
-    show.at_risk(out, found)
+    emit(found, output_format, json_output, show.at_risk, output)
 
 
 # --- credits, renewals and comparisons ------------------------------------------------------
@@ -138,27 +132,28 @@ def credits(
     ] = None,
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
 ) -> None:
     """The credit statement of a term (the current one by default: "if we renewed today")."""
     when, known_by = instant_option(at, "--at"), instant_option(as_of, "--as-of")
     with reports() as service:
         statement = service.credits(account, term=term, at=when, as_of=known_by)
-    if json_output:
-        print_json(statement)
-        return
-    show.statement(out, statement)
+    emit(statement, output_format, json_output, show.statement, output)
 
 
 @app.command("adjustments")
-def adjustments(as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
+def adjustments(
+    as_of: AsOfOption = None,
+    json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
+) -> None:
     """Renewed terms whose credit owed now differs from what the renewal applied, and why."""
     known_by = instant_option(as_of, "--as-of")
     with reports() as service:
         found = service.adjustments(known_by)
-    if json_output:
-        print_json(found)
-        return
-    show.adjustments(out, found)
+    emit(found, output_format, json_output, show.adjustments, output)
 
 
 @app.command("replay")
@@ -170,6 +165,8 @@ def replay(
     all_accounts: Annotated[bool, typer.Option("--all-accounts", help="Every account.")] = False,
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
 ) -> None:
     """What-if: the period under proposed terms beside the actual ones (appends nothing)."""
     known_by = instant_option(as_of, "--as-of")
@@ -188,10 +185,7 @@ def replay(
             all_accounts=all_accounts,
             as_of=known_by,
         )
-    if json_output:
-        print_json(found)
-        return
-    show.replay(out, found)
+    emit(found, output_format, json_output, show.replay, output)
 
 
 @app.command("diff")
@@ -201,13 +195,12 @@ def diff(
     as_of: Annotated[str, typer.Option("--as-of", help="The earlier recorded time.")],
     vs: Annotated[str, typer.Option("--vs", help="The later recorded time.")],
     json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
 ) -> None:
     """An account-month as known at two recorded times, and the events that changed it."""
     earlier, later = instant_option(as_of, "--as-of"), instant_option(vs, "--vs")
     assert earlier is not None and later is not None
     with reports() as service:
         found = service.diff(account, month_option(month), earlier, later)
-    if json_output:
-        print_json(found)
-        return
-    show.diff(out, found)
+    emit(found, output_format, json_output, show.diff, output)

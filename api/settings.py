@@ -19,9 +19,11 @@ class Settings:
     follow: bool = True  # keep the read models current from a background thread
     poll_seconds: float = 0.2
     page_size: int = 500  # events the read models apply per transaction
+    ui_secret: str | None = None  # signs web-view cookies; None: a new one per process
 
 
 def settings_from_environment(*, follow: bool = True) -> Settings:
     """The store at `SLA_LEDGER_DATABASE_URL`, else the embedded default."""
     url = os.environ.get("SLA_LEDGER_DATABASE_URL") or DEFAULT_DATABASE_URL
-    return Settings(database_url=url, follow=follow)
+    secret = os.environ.get("SLA_LEDGER_UI_SECRET") or None
+    return Settings(database_url=url, follow=follow, ui_secret=secret)
