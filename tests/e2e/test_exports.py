@@ -17,7 +17,8 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from tests.e2e.test_api import Api, api, seed  # noqa: F401  (api: the fixture)
+from tests.e2e.test_api import Api, seed
+from tests.e2e.test_api import api as _api_fixture  # noqa: F401  (the `api` fixture)
 from tests.e2e.test_cli_import import run
 from tests.e2e.test_cli_reports import seed as seed_cli
 
