@@ -17,8 +17,11 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from tests.e2e.test_api import Api, seed
-from tests.e2e.test_api import api as _api_fixture  # noqa: F401  (the `api` fixture)
+from tests.e2e.test_api import (
+    Api,
+    api,  # noqa: F401  (the fixture)
+    seed,
+)
 from tests.e2e.test_cli_import import run
 from tests.e2e.test_cli_reports import seed as seed_cli
 
@@ -33,7 +36,7 @@ def pdf_text(content: bytes) -> str:
     return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
-def test_every_report_as_csv_with_the_jsons_numbers(api: Api) -> None:
+def test_every_report_as_csv_with_the_jsons_numbers(api: Api) -> None:  # noqa: F811
     seed(api)
     month = api.call("customer", "GET", APRIL).json()
     assert (month["unavailable_seconds"], month["availability_percent"]) == (3_000, "99.8842")
@@ -69,7 +72,7 @@ def test_every_report_as_csv_with_the_jsons_numbers(api: Api) -> None:
     assert hidden.status_code == 404
 
 
-def test_the_month_and_the_statement_as_pdf(api: Api) -> None:
+def test_the_month_and_the_statement_as_pdf(api: Api) -> None:  # noqa: F811
     seed(api)
     month = api.call("auditor", "GET", APRIL).json()
     answer = api.call("auditor", "GET", APRIL + "?format=pdf")
@@ -108,7 +111,7 @@ def test_the_cli_writes_csv_and_pdf(sqlite_url: str, tmp_path: Path) -> None:
     assert refused.returncode == 2 and "PDF form" in refused.stderr
 
 
-def test_docs_and_redoc_need_no_internet(api: Api) -> None:
+def test_docs_and_redoc_need_no_internet(api: Api) -> None:  # noqa: F811
     for path in ("/docs", "/redoc"):
         page = api.client.get(path)
         assert page.status_code == 200
