@@ -17,7 +17,7 @@ from ledger.events import EventRef
 from ledger.terms import ContractTerms
 from ledger.timevalues import Month, from_seconds
 from projections.availability.month import MonthAvailability, monthly_availability
-from projections.availability.rules import governing_version
+from projections.availability.rules import governing_version, provisional
 from projections.history import AccountHistory
 from projections.models import ReportModel
 
@@ -144,7 +144,7 @@ def availability_report(month: MonthAvailability) -> AvailabilityReport:
             "availability_percent": month.availability_percent,
             "target_percent": month.target_percent,
             "met": month.met,
-            "provisional": month.month_end > month.query_time,
+            "provisional": provisional(month.month_end, month.query_time),
             "threshold": month.threshold,
             "min_outage_seconds": month.min_outage_seconds,
             "excluded_maintenance_kinds": list(month.excluded_maintenance_kinds),

@@ -8,6 +8,7 @@ from typing import Literal
 
 from ledger.events import EventRef
 from ledger.money import HUNDRED, decimal_text, round_to_minor_unit
+from projections.availability.rules import provisional
 from projections.credits.rules import MonthCredit
 from projections.credits.term import term_credit
 from projections.evidence import cite
@@ -113,7 +114,7 @@ def credit_statement(
         term_end=credit.end,
         status="closed" if credit.end <= query_time else "open",
         timezone=contract.timezone,
-        provisional=credit.end > query_time,
+        provisional=provisional(credit.end, query_time),
         currency=credit.currency,
         months=[credit_month(m, credit.currency) for m in credit.months],
         months_total=decimal_text(credit.months_total),
