@@ -22,6 +22,7 @@ from api.keys import ApiKey
 from api.web.pdf import pdf_of
 from api.web.render import month_html, page, statement_html
 from api.web.session import COOKIE, MAX_AGE_SECONDS, signed_in, ticket_for
+from api.web.timeline import WIDTH, ticket_marks
 from ledger.errors import LedgerError, NotFound
 from ledger.timevalues import Month, parse_instant
 
@@ -116,8 +117,16 @@ def sign_out() -> Response:
 
 
 @router.get("/go")
-def go(request: Request, app: StateDep, account: Text = None, month: Text = None) -> Response:
+def go(
+    request: Request,
+    app: StateDep,
+    account: Text = None,
+    month: Text = None,
+    ticket: Text = None,
+) -> Response:
     target = f"/ui/accounts/{quote(account or '')}" + (f"/months/{quote(month)}" if month else "")
+    if ticket:
+        target = f"/ui/tickets/{quote(ticket)}"
     return _guarded(request, app, lambda key: RedirectResponse(target, status_code=303))
 
 
@@ -170,6 +179,19 @@ def month(
         diff = app.reports.diff(account_id, when, known, later) if known and later else None
         return _html(
             month_html(found, caller_key=key, diff=diff, as_of_text=as_of or "", vs_text=vs or "")
+        )
+
+    return _guarded(request, app, make)
+
+
+@router.get("/tickets/{ticket_id}")
+def ticket(request: Request, app: StateDep, ticket_id: str, as_of: Text = None) -> Response:
+    def make(key: ApiKey) -> Response:
+        found = app.reports.ticket(ticket_id, _instant(as_of, "as of"))
+        visible(key, found.account_id)
+        marks, lines = ticket_marks(found)
+        return _html(
+            page("ticket.html", caller_key=key, t=found, marks=marks, lines=lines, width=WIDTH)
         )
 
     return _guarded(request, app, make)

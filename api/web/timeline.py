@@ -9,8 +9,9 @@ from datetime import datetime
 from api.text import duration, local
 from ledger.timevalues import contract_zone
 from projections.availability import AvailabilityReport
+from projections.tickets import TicketReport
 
-__all__ = ["WIDTH", "Mark", "month_marks", "month_ticks"]
+__all__ = ["WIDTH", "Mark", "month_marks", "month_ticks", "ticket_marks"]
 
 WIDTH = 720  # the picture's width in SVG units
 _MIN = 3  # a one-minute blip is still visible
@@ -70,3 +71,30 @@ def month_ticks(report: AvailabilityReport) -> list[tuple[float, str]]:
         if at < last:
             ticks.append((_place(at, at, first, last)[0], str(day)))
     return ticks
+
+
+def ticket_marks(report: TicketReport) -> tuple[list[Mark], list[tuple[float, str]]]:
+    """A ticket's timeline in wall-clock time: one mark per stretch (its kind: `counted` while
+    the clock runs, else the reason it does not: closed, holiday, paused ...), and the due and
+    breach instants as (x, label) lines."""
+    if not report.timeline:
+        return [], []
+    zone = report.calendar_timezone
+    first, last = report.timeline[0].start, report.timeline[-1].end
+    if last <= first:
+        return [], []
+    marks = []
+    for stretch in report.timeline:
+        x, width = _place(stretch.start, stretch.end, first, last)
+        kind = "counted" if stretch.counted else stretch.reason
+        title = (
+            f"{kind}: {local(stretch.start, zone)} to {local(stretch.end, zone)} "
+            f"({duration(stretch.seconds)})"
+        )
+        marks.append(Mark(kind, x, width, title))
+    lines = [
+        (_place(at, at, first, last)[0], f"{label} {local(at, zone)}")
+        for label, at in (("due", report.due_at), ("breached", report.breached_at))
+        if at is not None and first <= at <= last
+    ]
+    return marks, lines
