@@ -11,10 +11,10 @@ from ledger.timevalues import contract_zone
 from projections.availability import AvailabilityReport
 from projections.tickets import TicketReport
 
-__all__ = ["WIDTH", "Mark", "month_marks", "month_ticks", "ticket_marks"]
+__all__ = ["MIN_WIDTH", "WIDTH", "Mark", "month_marks", "month_ticks", "place", "ticket_marks"]
 
 WIDTH = 720  # the picture's width in SVG units
-_MIN = 3  # a one-minute blip is still visible
+MIN_WIDTH = 3  # a one-minute blip is still visible
 
 
 @dataclass(frozen=True)
@@ -25,11 +25,11 @@ class Mark:
     title: str
 
 
-def _place(start: datetime, end: datetime, first: datetime, last: datetime) -> tuple[float, float]:
+def place(start: datetime, end: datetime, first: datetime, last: datetime) -> tuple[float, float]:
     span = (last - first).total_seconds()
     left = max(0.0, (start - first).total_seconds()) / span * WIDTH
     right = min(span, (end - first).total_seconds()) / span * WIDTH
-    return round(left, 2), round(max(_MIN, right - left), 2)
+    return round(left, 2), round(max(MIN_WIDTH, right - left), 2)
 
 
 def month_marks(report: AvailabilityReport) -> list[Mark]:
@@ -38,7 +38,7 @@ def month_marks(report: AvailabilityReport) -> list[Mark]:
     marks: list[Mark] = []
 
     def add(kind: str, start: datetime, end: datetime, what: str) -> None:
-        x, width = _place(start, end, first, last)
+        x, width = place(start, end, first, last)
         title = f"{kind}: {local(start, zone)} to {local(end, zone)} ({duration(int((end - start).total_seconds()))}) {what}"  # noqa: E501
         marks.append(Mark(kind, x, width, title))
 
@@ -69,7 +69,7 @@ def month_ticks(report: AvailabilityReport) -> list[tuple[float, str]]:
         except ValueError:  # a February has no 29th (most years)
             continue
         if at < last:
-            ticks.append((_place(at, at, first, last)[0], str(day)))
+            ticks.append((place(at, at, first, last)[0], str(day)))
     return ticks
 
 
@@ -85,7 +85,7 @@ def ticket_marks(report: TicketReport) -> tuple[list[Mark], list[tuple[float, st
         return [], []
     marks = []
     for stretch in report.timeline:
-        x, width = _place(stretch.start, stretch.end, first, last)
+        x, width = place(stretch.start, stretch.end, first, last)
         kind = "counted" if stretch.counted else stretch.reason
         title = (
             f"{kind}: {local(stretch.start, zone)} to {local(stretch.end, zone)} "
@@ -93,7 +93,7 @@ def ticket_marks(report: TicketReport) -> tuple[list[Mark], list[tuple[float, st
         )
         marks.append(Mark(kind, x, width, title))
     lines = [
-        (_place(at, at, first, last)[0], f"{label} {local(at, zone)}")
+        (place(at, at, first, last)[0], f"{label} {local(at, zone)}")
         for label, at in (("due", report.due_at), ("breached", report.breached_at))
         if at is not None and first <= at <= last
     ]

@@ -5,6 +5,7 @@ what the cookie will not do (forged, revoked, another account's)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
 
@@ -77,3 +78,34 @@ def test_the_pages_a_customer_and_an_auditor_see(api: Api) -> None:  # noqa: F81
     store = KeyStore(client.app.state.sla.ledger.datastore)  # type: ignore[attr-defined]
     store.revoke(auditor_id)
     assert client.get("/ui/accounts/beta", follow_redirects=False).status_code == 303
+
+
+def test_the_month_as_known_before_a_correction_and_the_diff(api: Api) -> None:  # noqa: F811
+    """acme's April: 50 min (3,000 s, 99.8842 %) until the correction makes the outage everyone
+    had 1 h 50 min (6,600 s): 1 - 6,600 / 2,592,000 = 0.99745370... -> 99.7453 %."""
+    seed(api)
+    fix = api.call(
+        "operator",
+        "POST",
+        "/outages/everyone/corrections",
+        json={
+            "started_at": "2026-04-06T11:00:00Z",
+            "ended_at": "2026-04-06T12:50:00Z",
+            "reason": "the probe was down, not the service, until 11:00",
+        },
+    )
+    assert fix.status_code == 201, fix.text
+    corrected_at = datetime.fromisoformat(fix.json()["events"][0]["recorded_at"])
+    before = (corrected_at - timedelta(microseconds=1)).isoformat()
+    after = corrected_at.isoformat()
+
+    sign_in(api.client, api.keys["auditor"])
+    page = api.client.get(
+        "/ui/accounts/acme/months/2026-04", params={"as_of": before, "vs": after}
+    ).text
+    assert re.search(r'id="availability">99\.8842 %', page), page
+    diff = re.search(r'<p id="diff">(.*?)</p>', page, re.S)
+    assert diff is not None and "99.8842 %" in diff.group(1) and "99.7453 %" in diff.group(1)
+    assert "the probe was down, not the service, until 11:00" in page
+    now = api.client.get("/ui/accounts/acme/months/2026-04").text
+    assert 'id="availability">99.7453 %' in now and 'id="unavailable-seconds">6600<' in now
