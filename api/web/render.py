@@ -51,4 +51,5 @@ def month_html(report: AvailabilityReport, **values: Any) -> str:
 
 def statement_html(statement: CreditStatement, **values: Any) -> str:
     values.setdefault("term", None)
+    values.setdefault("adjustments", [])
     return page("statement.html", s=statement, **values)

@@ -135,7 +135,8 @@ def account(request: Request, app: StateDep, account_id: str, term: int | None =
     def make(key: ApiKey) -> Response:
         visible(key, account_id)
         found = app.reports.credits(account_id, term=term)
-        return _html(statement_html(found, caller_key=key, term=term))
+        changed = [a for a in app.reports.adjustments().adjustments if a.account_id == account_id]
+        return _html(statement_html(found, caller_key=key, term=term, adjustments=changed))
 
     return _guarded(request, app, make)
 

@@ -26,6 +26,7 @@ class Mark:
 
 
 def place(start: datetime, end: datetime, first: datetime, last: datetime) -> tuple[float, float]:
+    """(x, width) of the span start..end on a picture of first..last, WIDTH units wide."""
     span = (last - first).total_seconds()
     left = max(0.0, (start - first).total_seconds()) / span * WIDTH
     right = min(span, (end - first).total_seconds()) / span * WIDTH

@@ -70,6 +70,8 @@ def test_the_pages_a_customer_and_an_auditor_see(api: Api) -> None:  # noqa: F81
     sign_in(client, api.keys["auditor"])
     assert "beta" in client.get("/ui/breaches/2026-04").text
     assert client.get("/ui/accounts/beta/months/2026-04").status_code == 200
+    beta = client.get("/ui/accounts/beta?term=1").text  # the renewed term a late outage changed
+    assert 'id="adjustments"' in beta and "changed by outage.started" in beta
     assert client.get("/ui/at-risk").status_code == 200
     pdf = client.get("/ui/accounts/beta/months/2026-04?format=pdf")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
