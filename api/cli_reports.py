@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -26,16 +27,26 @@ from api.cli_common import (
     read_text,
 )
 from api.cli_output import FormatOption, OutputOption, emit
-from ledger.timevalues import parse_duration
+from ledger.errors import NotFound
+from ledger.timevalues import format_instant, parse_duration
 from projections.reports import Reports
 
 __all__ = ["availability", "breaches", "credits", "diff", "replay", "ticket", "tickets"]
 
 
 @contextmanager
-def reports() -> Iterator[Reports]:
+def reports(as_of: datetime | None = None) -> Iterator[Reports]:
+    """The report service; an answer "unknown" as of a time before anything was recorded says
+    so plainly (rather than suggesting the account never existed)."""
     with opened() as services:
-        yield services.reports
+        try:
+            yield services.reports
+        except NotFound as error:
+            if as_of is not None and services.reports.known_by(as_of).upto == 0:
+                raise NotFound(
+                    f"{error}: as of {format_instant(as_of)} nothing had been recorded yet"
+                ) from None
+            raise
 
 
 @app.command("availability")
@@ -49,7 +60,7 @@ def availability(
 ) -> None:
     """Monthly availability of one account, with the periods and events behind it."""
     when, known_by = month_option(month), instant_option(as_of, "--as-of")
-    with reports() as service:
+    with reports(known_by) as service:
         report = service.availability(account, when, known_by)
     emit(report, output_format, json_output, show.availability, output)
 
@@ -64,7 +75,7 @@ def breaches(
 ) -> None:
     """Every account whose month missed its availability target, worst first."""
     when, known_by = month_option(month), instant_option(as_of, "--as-of")
-    with reports() as service:
+    with reports(known_by) as service:
         found = service.breaches(when, known_by)
     emit(found, output_format, json_output, show.breaches, output)
 
@@ -82,7 +93,7 @@ def ticket(
 ) -> None:
     """A ticket's SLA clock: target, time used, due time, state, and the timeline behind it."""
     known_by = instant_option(as_of, "--as-of")
-    with reports() as service:
+    with reports(known_by) as service:
         report = service.ticket(ticket_id, known_by)
     emit(report, output_format, json_output, show.ticket, output)
 
@@ -98,7 +109,7 @@ def tickets(
 ) -> None:
     """An account's tickets opened in a month: counts per priority, met and breached."""
     when, known_by = month_option(month), instant_option(as_of, "--as-of")
-    with reports() as service:
+    with reports(known_by) as service:
         found = service.tickets(account, when, known_by)
     emit(found, output_format, json_output, show.tickets, output)
 
@@ -137,7 +148,7 @@ def credits(
 ) -> None:
     """The credit statement of a term (the current one by default: "if we renewed today")."""
     when, known_by = instant_option(at, "--at"), instant_option(as_of, "--as-of")
-    with reports() as service:
+    with reports(known_by) as service:
         statement = service.credits(account, term=term, at=when, as_of=known_by)
     emit(statement, output_format, json_output, show.statement, output)
 
@@ -151,7 +162,7 @@ def adjustments(
 ) -> None:
     """Renewed terms whose credit owed now differs from what the renewal applied, and why."""
     known_by = instant_option(as_of, "--as-of")
-    with reports() as service:
+    with reports(known_by) as service:
         found = service.adjustments(known_by)
     emit(found, output_format, json_output, show.adjustments, output)
 
@@ -176,7 +187,7 @@ def replay(
         fail(2, f"{terms}: not valid JSON: {error}")
     if not isinstance(proposed, dict):
         fail(2, f"{terms}: the terms must be one JSON object")
-    with reports() as service:
+    with reports(known_by) as service:
         found = service.replay(
             proposed,
             month_option(first),

@@ -38,6 +38,9 @@ def test_reports_read_as_a_person_reads_them(database_url: str, tmp_path: Path) 
     empty = run(database_url, "breaches", "--month", "2026-03", "--as-of", "2020-01-01T00:00:00Z")
     assert "nothing had been recorded yet" in empty.stdout
     assert "0 account" not in empty.stdout
+    before = ["availability", "--account", "acme", "--month", "2026-03"]
+    unknown = run(database_url, *before, "--as-of", "2020-01-01T00:00:00Z")
+    assert unknown.returncode == 4 and "nothing had been recorded yet" in unknown.stderr
 
     fix = {
         **corrected("o-1", "2026-03-10T10:00:00Z", "2026-03-10T10:30:00Z"),
