@@ -12,7 +12,20 @@ from api.web.timeline import WIDTH, month_marks, month_ticks
 from projections.availability import AvailabilityReport
 from projections.credits import CreditStatement
 
-__all__ = ["month_html", "page", "statement_html"]
+__all__ = ["COLOURS", "month_html", "page", "statement_html"]
+
+# The marks' colours, as SVG attributes (WeasyPrint's SVG ignores CSS fill).
+COLOURS = {
+    "counted": "#c62828",
+    "ignored": "#f9a825",
+    "excluded": "#1565c0",
+    "holiday": "#1565c0",
+    "open": "#6a1b9a",
+    "paused": "#f9a825",
+    "closed": "#bbbbbb",
+    "stopped": "#bbbbbb",
+    "no_target": "#bbbbbb",
+}
 
 
 @cache
@@ -23,7 +36,7 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
     )
     env.filters.update(local=local, duration=duration, money=money, verdict=verdict)
-    env.globals.update(plural=plural)
+    env.globals.update(plural=plural, colours=COLOURS)
     return env
 
 

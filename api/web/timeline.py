@@ -26,11 +26,13 @@ class Mark:
 
 
 def place(start: datetime, end: datetime, first: datetime, last: datetime) -> tuple[float, float]:
-    """(x, width) of the span start..end on a picture of first..last, WIDTH units wide."""
+    """(x, width) of the span start..end on a picture of first..last, WIDTH units wide; a span
+    too short to see is drawn MIN_WIDTH wide, kept inside the picture's right edge."""
     span = (last - first).total_seconds()
     left = max(0.0, (start - first).total_seconds()) / span * WIDTH
     right = min(span, (end - first).total_seconds()) / span * WIDTH
-    return round(left, 2), round(max(MIN_WIDTH, right - left), 2)
+    width = max(MIN_WIDTH, right - left)
+    return round(min(left, WIDTH - width), 2), round(width, 2)
 
 
 def month_marks(report: AvailabilityReport) -> list[Mark]:

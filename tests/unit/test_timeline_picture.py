@@ -21,7 +21,7 @@ def test_marks_lie_inside_and_keep_their_order(a: int, b: int, c: int, d: int) -
     x1, w1 = place(FIRST + timedelta(seconds=s1), FIRST + timedelta(seconds=e1), FIRST, LAST)
     x2, _ = place(FIRST + timedelta(seconds=s2), FIRST + timedelta(seconds=e2), FIRST, LAST)
     assert 0 <= x1 <= WIDTH and w1 >= MIN_WIDTH
-    assert x1 + w1 <= WIDTH + MIN_WIDTH  # only the minimum width may overhang the right edge
+    assert x1 + w1 <= WIDTH + 0.01  # inside the right edge too (0.01: the rounding)
     assert x1 <= x2  # a later start is never drawn left of an earlier one
 
 
@@ -31,3 +31,5 @@ def test_a_worked_placement() -> None:
     start, end = datetime(2026, 3, 10, 10, tzinfo=UTC), datetime(2026, 3, 10, 11, tzinfo=UTC)
     x, width = place(start, end, FIRST, LAST)
     assert (x, width) == (218.71, 3)
+    last_minute = place(LAST - timedelta(minutes=2), LAST, FIRST, LAST)
+    assert last_minute == (WIDTH - MIN_WIDTH, MIN_WIDTH)  # drawn inside the right edge
