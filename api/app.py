@@ -6,16 +6,20 @@ projection runner in a background thread (unless told not to) and closes both on
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api.bootstrap import open_services
 from api.errors import register_errors
 from api.routes import ROUTERS
 from api.settings import Settings, settings_from_environment
+from api.web import routes as web
+from api.web.exports import add_exports
 
 __all__ = ["create_app"]
 
@@ -43,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 follower.join(timeout=10)
             services.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc from the package's assets, not a CDN
         title="SLA Ledger",
         version="1.0",
         summary="An event-sourced ledger of service-level agreements.",
@@ -55,7 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         lifespan=lifespan,
     )
+    app.state.ui_secret = config.ui_secret or secrets.token_urlsafe(32)
     register_errors(app)
+    add_exports(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(web.router)
     return app

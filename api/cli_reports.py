@@ -7,9 +7,11 @@ view (`api.show`) or JSON.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel
@@ -24,25 +26,42 @@ from api.cli_common import (
     instant_option,
     month_option,
     opened,
-    out,
-    print_json,
     read_text,
 )
+from api.cli_output import FormatOption, OutputOption, emit
 from api.receipts import receipted
+from ledger.errors import NotFound
 from ledger.timevalues import format_instant, parse_duration
 
+Model = TypeVar("Model", bound=BaseModel)
+
 __all__ = ["availability", "breaches", "credits", "diff", "replay", "ticket", "tickets"]
+
+
+@contextmanager
+def reports(as_of: datetime | None = None) -> Iterator[Services]:
+    """The services; an answer "unknown" as of a time before anything was recorded says so
+    plainly (rather than suggesting the account never existed)."""
+    with opened() as services:
+        try:
+            yield services
+        except NotFound as error:
+            if as_of is not None and services.reports.known_by(as_of).upto == 0:
+                raise NotFound(
+                    f"{error}: as of {format_instant(as_of)} nothing had been recorded yet"
+                ) from None
+            raise
 
 
 def _text(instant: datetime | None) -> str | None:
     return None if instant is None else format_instant(instant)
 
 
-def _print_receipted(
-    services: Services, report: BaseModel, kind: str, query: dict[str, Any]
-) -> None:
-    """The report as JSON, with its receipt (rule `receipts`)."""
-    print_json(receipted(services, report, kind, query))
+def _signed(
+    services: Services, report: Model, kind: str, query: dict[str, Any], as_json: bool
+) -> Model:
+    """The report with its receipt when it is written as JSON (rule `receipts`)."""
+    return receipted(services, report, kind, query) if as_json else report
 
 
 @app.command("availability")
@@ -51,16 +70,18 @@ def availability(
     month: Annotated[str, typer.Option("--month", help="Calendar month, YYYY-MM.")],
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
 ) -> None:
     """Monthly availability of one account, with the periods and events behind it."""
     when, known_by = month_option(month), instant_option(as_of, "--as-of")
-    with opened() as services:
+    with reports(known_by) as services:
         report = services.reports.availability(account, when, known_by)
-        if json_output:
-            query = {"account_id": account, "month": str(when), "as_of": _text(known_by)}
-            _print_receipted(services, report, "availability", query)
-            return
-    show.availability(out, report)
+        query = {"account_id": account, "month": str(when), "as_of": _text(known_by)}
+        report = _signed(
+            services, report, "availability", query, json_output or output_format == "json"
+        )
+    emit(report, output_format, json_output, show.availability, output)
 
 
 @app.command("breaches")
@@ -68,16 +89,16 @@ def breaches(
     month: Annotated[str, typer.Option("--month", help="Calendar month, YYYY-MM.")],
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
 ) -> None:
     """Every account whose month missed its availability target, worst first."""
     when, known_by = month_option(month), instant_option(as_of, "--as-of")
-    with opened() as services:
+    with reports(known_by) as services:
         found = services.reports.breaches(when, known_by)
-        if json_output:
-            query = {"month": str(when), "as_of": _text(known_by)}
-            _print_receipted(services, found, "breaches", query)
-            return
-    show.breaches(out, found)
+        query = {"month": str(when), "as_of": _text(known_by)}
+        found = _signed(services, found, "breaches", query, json_output or output_format == "json")
+    emit(found, output_format, json_output, show.breaches, output)
 
 
 # --- support tickets ------------------------------------------------------------------------
@@ -88,16 +109,16 @@ def ticket(
     ticket_id: Annotated[str, typer.Argument(help="The ticket id.")],
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
 ) -> None:
     """A ticket's SLA clock: target, time used, due time, state, and the timeline behind it."""
     known_by = instant_option(as_of, "--as-of")
-    with opened() as services:
+    with reports(known_by) as services:
         report = services.reports.ticket(ticket_id, known_by)
-        if json_output:
-            query = {"ticket_id": ticket_id, "as_of": _text(known_by)}
-            _print_receipted(services, report, "ticket", query)
-            return
-    show.ticket(out, report)
+        query = {"ticket_id": ticket_id, "as_of": _text(known_by)}
+        report = _signed(services, report, "ticket", query, json_output or output_format == "json")
+    emit(report, output_format, json_output, show.ticket, output)
 
 
 @app.command("tickets")
@@ -106,34 +127,33 @@ def tickets(
     month: Annotated[str, typer.Option("--month", help="Month the tickets opened in, YYYY-MM.")],
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
 ) -> None:
     """An account's tickets opened in a month: counts per priority, met and breached."""
     when, known_by = month_option(month), instant_option(as_of, "--as-of")
-    with opened() as services:
+    with reports(known_by) as services:
         found = services.reports.tickets(account, when, known_by)
-        if json_output:
-            query = {"account_id": account, "month": str(when), "as_of": _text(known_by)}
-            _print_receipted(services, found, "tickets", query)
-            return
-    show.tickets(out, found)
+        query = {"account_id": account, "month": str(when), "as_of": _text(known_by)}
+        found = _signed(services, found, "tickets", query, json_output or output_format == "json")
+    emit(found, output_format, json_output, show.tickets, output)
 
 
 @app.command("at-risk")
 def at_risk(
     within: Annotated[str, typer.Option("--within", help="Window, e.g. 60m, 4h.")] = "60m",
     json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
 ) -> None:
     """Open tickets whose running target runs out within the window, soonest first."""
     try:
         seconds = parse_duration(within)
     except ValueError as error:
         fail(2, f"--within: {error}")
-    with opened() as services:
+    with reports() as services:
         found = services.reports.at_risk(seconds)
-    if json_output:
-        print_json(found)
-        return
-    show.at_risk(out, found)
+    emit(found, output_format, json_output, show.at_risk, output)
 
 
 # --- credits, renewals and comparisons ------------------------------------------------------
@@ -148,33 +168,36 @@ def credits(
     ] = None,
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
 ) -> None:
     """The credit statement of a term (the current one by default: "if we renewed today")."""
     when, known_by = instant_option(at, "--at"), instant_option(as_of, "--as-of")
-    with opened() as services:
+    with reports(known_by) as services:
         statement = services.reports.credits(account, term=term, at=when, as_of=known_by)
-        if json_output:
-            query = {
-                "account_id": account,
-                "term": term,
-                "at": _text(when),
-                "as_of": _text(known_by),
-            }
-            _print_receipted(services, statement, "credits", query)
-            return
-    show.statement(out, statement)
+        query = {"account_id": account, "term": term, "at": _text(when), "as_of": _text(known_by)}
+        statement = _signed(
+            services, statement, "credits", query, json_output or output_format == "json"
+        )
+    emit(statement, output_format, json_output, show.statement, output)
 
 
 @app.command("adjustments")
-def adjustments(as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
+def adjustments(
+    as_of: AsOfOption = None,
+    json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
+) -> None:
     """Renewed terms whose credit owed now differs from what the renewal applied, and why."""
     known_by = instant_option(as_of, "--as-of")
-    with opened() as services:
+    with reports(known_by) as services:
         found = services.reports.adjustments(known_by)
-        if json_output:
-            _print_receipted(services, found, "adjustments", {"as_of": _text(known_by)})
-            return
-    show.adjustments(out, found)
+        query = {"as_of": _text(known_by)}
+        found = _signed(
+            services, found, "adjustments", query, json_output or output_format == "json"
+        )
+    emit(found, output_format, json_output, show.adjustments, output)
 
 
 @app.command("replay")
@@ -186,6 +209,8 @@ def replay(
     all_accounts: Annotated[bool, typer.Option("--all-accounts", help="Every account.")] = False,
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
 ) -> None:
     """What-if: the period under proposed terms beside the actual ones (appends nothing)."""
     known_by = instant_option(as_of, "--as-of")
@@ -195,7 +220,7 @@ def replay(
         fail(2, f"{terms}: not valid JSON: {error}")
     if not isinstance(proposed, dict):
         fail(2, f"{terms}: the terms must be one JSON object")
-    with opened() as services:
+    with reports(known_by) as services:
         found = services.reports.replay(
             proposed,
             month_option(first),
@@ -204,13 +229,16 @@ def replay(
             all_accounts=all_accounts,
             as_of=known_by,
         )
-        if json_output:
-            query = {"terms": proposed, "from_month": first, "to_month": last,
-                     "account_id": account, "all_accounts": all_accounts,
-                     "as_of": _text(known_by)}  # fmt: skip
-            _print_receipted(services, found, "replay", query)
-            return
-    show.replay(out, found)
+        query = {
+            "terms": proposed,
+            "from_month": first,
+            "to_month": last,
+            "account_id": account,
+            "all_accounts": all_accounts,
+            "as_of": _text(known_by),
+        }
+        found = _signed(services, found, "replay", query, json_output or output_format == "json")
+    emit(found, output_format, json_output, show.replay, output)
 
 
 @app.command("diff")
@@ -220,15 +248,14 @@ def diff(
     as_of: Annotated[str, typer.Option("--as-of", help="The earlier recorded time.")],
     vs: Annotated[str, typer.Option("--vs", help="The later recorded time.")],
     json_output: JsonOption = False,
+    output_format: FormatOption = "text",
+    output: OutputOption = None,
 ) -> None:
     """An account-month as known at two recorded times, and the events that changed it."""
     earlier, later = instant_option(as_of, "--as-of"), instant_option(vs, "--vs")
     assert earlier is not None and later is not None
-    with opened() as services:
+    with reports() as services:
         found = services.reports.diff(account, month_option(month), earlier, later)
-        if json_output:
-            query = {"account_id": account, "month": month, "as_of": _text(earlier),
-                     "vs": _text(later)}  # fmt: skip
-            _print_receipted(services, found, "diff", query)
-            return
-    show.diff(out, found)
+        query = {"account_id": account, "month": month, "as_of": _text(earlier), "vs": _text(later)}
+        found = _signed(services, found, "diff", query, json_output or output_format == "json")
+    emit(found, output_format, json_output, show.diff, output)

@@ -32,10 +32,13 @@ class Settings:
             return Path(f"{location.path}.signing-key")
         return Path("sla-ledger-signing.key")
 
+    ui_secret: str | None = None  # signs web-view cookies; None: a new one per process
+
 
 def settings_from_environment(*, follow: bool = True) -> Settings:
     """The store at `SLA_LEDGER_DATABASE_URL`, else the embedded default; the signing key at
     `SLA_LEDGER_SIGNING_KEY_FILE`, else the default of `Settings.key_file`."""
     url = os.environ.get("SLA_LEDGER_DATABASE_URL") or DEFAULT_DATABASE_URL
     key = os.environ.get("SLA_LEDGER_SIGNING_KEY_FILE") or None
-    return Settings(database_url=url, follow=follow, signing_key_file=key)
+    secret = os.environ.get("SLA_LEDGER_UI_SECRET") or None
+    return Settings(database_url=url, follow=follow, signing_key_file=key, ui_secret=secret)

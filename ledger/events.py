@@ -329,6 +329,7 @@ class EventRef:
     recorded_at: datetime
     valid_at: datetime | None = None
     actor: str | None = None  # who recorded it (None: before actors were kept)
+    reason: str | None = None  # a correction's or retraction's stated reason
 
 
 class StoredFact(Protocol):

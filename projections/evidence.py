@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from ledger.events import EventRef, StoredFact
 
 __all__ = ["EventRef", "cite", "event_ref"]
 
 
-def event_ref(row: StoredFact) -> EventRef:
-    """The evidence of one stored event."""
+def event_ref(row: StoredFact, data: dict[str, Any] | None = None) -> EventRef:
+    """The evidence of one stored event, with its stated reason if it has one (`data`: its
+    payload when already decoded)."""
+    reason = (data if data is not None else row.data()).get("reason")
     return EventRef(
-        row.event_id, row.type, row.position, row.recorded_at, row.valid_at, row.actor or None
+        row.event_id,
+        row.type,
+        row.position,
+        row.recorded_at,
+        row.valid_at,
+        row.actor or None,
+        reason if isinstance(reason, str) else None,
     )
 
 

@@ -40,7 +40,7 @@ class History:
     def apply(self, row: StoredFact) -> None:
         data = row.data()
         event = decode(row.type, data)
-        key, kind, ref = data[event.KEY], event.ENTITY, event_ref(row)
+        key, kind, ref = data[event.KEY], event.ENTITY, event_ref(row, data)
         if kind == "outage":
             self.outages[key] = evolve_outage(self.outages.get(key), event, ref)
         elif kind == "maintenance":

@@ -18,7 +18,7 @@ from ledger.receipts import Receipt
 from ledger.terms import ContractTerms
 from ledger.timevalues import Month, from_seconds
 from projections.availability.month import MonthAvailability, monthly_availability
-from projections.availability.rules import governing_version
+from projections.availability.rules import governing_version, provisional
 from projections.history import AccountHistory
 from projections.models import ReportModel
 
@@ -99,6 +99,7 @@ class AvailabilityReport(ReportModel):
     availability_percent: str
     target_percent: str
     met: bool
+    provisional: bool  # the month is in progress or in the future: figures may still change
     threshold: Literal["after_exclusions", "before_exclusions"]
     min_outage_seconds: int
     excluded_maintenance_kinds: list[str]
@@ -145,6 +146,7 @@ def availability_report(month: MonthAvailability) -> AvailabilityReport:
             "availability_percent": month.availability_percent,
             "target_percent": month.target_percent,
             "met": month.met,
+            "provisional": provisional(month.month_end, month.query_time),
             "threshold": month.threshold,
             "min_outage_seconds": month.min_outage_seconds,
             "excluded_maintenance_kinds": list(month.excluded_maintenance_kinds),

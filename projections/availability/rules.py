@@ -41,6 +41,7 @@ __all__ = [
     "governing_version",
     "in_seconds",
     "month_figures",
+    "provisional",
     "subscribed_period",
 ]
 
@@ -236,3 +237,11 @@ def availability_percent(
     met = Decimal(available) * HUNDRED >= target * period_seconds
     ten_thousandths = available * 100 * 10_000 // period_seconds
     return percent_text(Decimal(ten_thousandths).scaleb(-4)), met
+
+
+def provisional(end: datetime, query_time: datetime) -> bool:
+    """Rule `provisional`: a month (or a term) whose end is after the query time is provisional -
+    in progress or still to come, its figures count up to the query time and may still change.
+    Reports say so (and carry `provisional` in JSON) so no one hands over a future month's
+    100 % as met."""
+    return end > query_time

@@ -9,6 +9,7 @@ from typing import Literal
 from ledger.events import EventRef
 from ledger.money import HUNDRED, decimal_text, round_to_minor_unit
 from ledger.receipts import Receipt
+from projections.availability.rules import provisional
 from projections.credits.rules import MonthCredit
 from projections.credits.term import term_credit
 from projections.evidence import cite
@@ -66,6 +67,8 @@ class CreditStatement(ReportModel):
     term_start: datetime
     term_end: datetime
     status: Literal["closed", "open"]
+    timezone: str
+    provisional: bool  # the term is still open: its months so far may still change
     currency: str
     months: list[CreditMonth]
     months_total: str
@@ -112,6 +115,8 @@ def credit_statement(
         term_start=credit.start,
         term_end=credit.end,
         status="closed" if credit.end <= query_time else "open",
+        timezone=contract.timezone,
+        provisional=provisional(credit.end, query_time),
         currency=credit.currency,
         months=[credit_month(m, credit.currency) for m in credit.months],
         months_total=decimal_text(credit.months_total),
