@@ -16,6 +16,7 @@ from api.bootstrap import open_services
 from api.errors import register_errors
 from api.routes import ROUTERS
 from api.settings import Settings, settings_from_environment
+from api.version import VERSION
 
 __all__ = ["create_app"]
 
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="SLA Ledger",
-        version="1.0",
+        version=VERSION,
         summary="An event-sourced ledger of service-level agreements.",
         description=(
             "Record the facts behind SLAs (contracts, outages, maintenance, support tickets, "

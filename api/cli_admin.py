@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Annotated
 
 import typer
 
-from api.cli_common import app, err, opened, out
-from api.settings import settings_from_environment
+from api.cli_common import app, err, opened, out, settings
+from api.version import VERSION
+from ledger.store.location import StoreLocation
 from ledger.timevalues import format_instant
 
 __all__ = ["create_key", "list_keys", "project", "rebuild", "revoke_key", "serve"]
@@ -55,16 +57,25 @@ def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
     follow: Annotated[
-        bool, typer.Option("--follow/--no-follow", help="Keep the read models current here.")
-    ] = True,
+        bool | None,
+        typer.Option(
+            "--follow/--no-follow", help="Keep the read models current here.", show_default="follow"
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (the read models are kept current in the same process by default)."""
     import uvicorn
 
     from api.app import create_app
 
-    settings = settings_from_environment(follow=follow)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    config = settings(follow=follow)
+    store = StoreLocation.parse(config.database_url).describe()
+    err.print(f"sla-ledger {VERSION} serving http://{host}:{port} on {store}", markup=False)
+    # One start-up line (above): uvicorn's own start-up lines are hidden, the access log stays.
+    logs = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    logs["loggers"]["uvicorn.error"]["level"] = "WARNING"
+    uvicorn.run(create_app(config), host=host, port=port, log_config=logs)
+    err.print("sla-ledger stopped", markup=False)
 
 
 @app.command("rebuild")
