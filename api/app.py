@@ -7,13 +7,15 @@ projection runner in a background thread (unless told not to) and closes both on
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from api.bootstrap import open_services
 from api.errors import register_errors
+from api.observe import METRICS, configure_logging
 from api.routes import ROUTERS
 from api.settings import Settings, settings_from_environment
 from api.version import VERSION
@@ -27,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(config.log_level)
         services = open_services(config)
         app.state.sla = services
         stop = threading.Event()
@@ -56,7 +59,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         lifespan=lifespan,
     )
+    app.state.settings = config
+    app.middleware("http")(_timed)
     register_errors(app)
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+async def _timed(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Request latency per route template (`/accounts/{account_id}/...`, not each account)."""
+    started = time.perf_counter()
+    response = await call_next(request)
+    route = getattr(request.scope.get("route"), "path", "unmatched")
+    METRICS.latency.labels(request.method, route).observe(time.perf_counter() - started)
+    return response

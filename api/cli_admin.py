@@ -21,7 +21,7 @@ app.add_typer(keys_app, name="keys")
 
 @keys_app.command("create")
 def create_key(
-    role: Annotated[str, typer.Option("--role", help="operator, auditor or customer.")],
+    role: Annotated[str, typer.Option("--role", help="operator, auditor, customer or ingest.")],
     account: Annotated[str | None, typer.Option("--account", help="A customer's account.")] = None,
 ) -> None:
     """Create a key; it is shown once and only its hash is stored."""

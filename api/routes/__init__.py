@@ -1,6 +1,15 @@
 """The HTTP API's routers, one per resource."""
 
-from api.routes import accounts, events, health, maintenance, outages, reports, tickets
+from api.routes import (
+    accounts,
+    events,
+    health,
+    integrations,
+    maintenance,
+    outages,
+    reports,
+    tickets,
+)
 
 ROUTERS = (
     outages.router,
@@ -10,6 +19,7 @@ ROUTERS = (
     events.router,
     reports.router,
     health.router,
+    integrations.router,
 )
 
 __all__ = ["ROUTERS"]
