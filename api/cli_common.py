@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from api.bootstrap import Services, open_services
+from api.observe import configure_logging
 from api.settings import Settings, SettingsError, load_settings
 from api.version import VERSION
 from ledger.timevalues import Month, parse_instant
@@ -143,7 +144,7 @@ def configure(
         database_url=database_url,
         log_level=log_level.upper() if log_level else None,
     )
-    settings()  # a bad setting is reported before any command runs
+    configure_logging(settings().log_level)  # a bad setting is reported before any command runs
 
 
 def settings(**values: Any) -> Settings:

@@ -36,6 +36,7 @@ __all__ = [
 AT_RISK_SECONDS = 3600  # `sla_ledger_tickets_at_risk`: running tickets due within this hour
 READ_MODELS = ("availability", "tickets", "credits")
 log = logging.getLogger("sla_ledger")
+_LISTED = 100  # a write's log line lists the first 100 event ids and positions
 
 
 class Metrics:
@@ -143,13 +144,17 @@ def observe_write(actor: str, outcome: RecordOutcome) -> None:
     for fact in outcome.facts:
         if fact.status == "recorded":
             METRICS.recorded.labels(fact.type).inc()
+    facts = outcome.facts
     log_event(
         "write",
         actor=actor,
         recorded=outcome.recorded,
         duplicates=outcome.duplicates,
-        event_ids=[fact.event_id for fact in outcome.facts],
-        positions=[fact.position for fact in outcome.facts],
+        event_ids=[fact.event_id for fact in facts[:_LISTED]],
+        positions=[fact.position for fact in facts[:_LISTED]],
+        **(
+            {"listed": _LISTED, "last_position": facts[-1].position} if len(facts) > _LISTED else {}
+        ),
     )
 
 

@@ -11,6 +11,7 @@ the tracked position, and rows are recomputed, never incremented.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -36,6 +37,7 @@ from projections.tracking import PageWrite, ReadModels
 __all__ = ["ReadModelRunner", "RebuildResult"]
 
 _PAGE = 500
+log = logging.getLogger("sla_ledger.projections")  # one line per page applied
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,16 @@ class ReadModelRunner:
             self.catch_up(position)
 
     def _apply(self, rows: list[LogRow], position: int) -> int:
+        started = time.perf_counter()
         try:
             self.projection.process_page(rows)
+            log.info(
+                "projection page",
+                extra={"fields": {
+                    "first_position": rows[0].position, "last_position": rows[-1].position,
+                    "events": len(rows), "seconds": round(time.perf_counter() - started, 4),
+                }},
+            )  # fmt: skip
         except IntegrityError:
             # Another process (a second server, `sla-ledger project`) applied this page first;
             # its rows are the ones this page would have written. Continue after them.
