@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from api.cli_common import app, err, opened, out, settings
+from api.cli_progress import staged
 from api.version import VERSION
 from ledger.store.location import StoreLocation
 from ledger.timevalues import format_instant
@@ -81,8 +82,8 @@ def serve(
 @app.command("rebuild")
 def rebuild() -> None:
     """Drop the read models and rebuild them from position zero."""
-    with opened() as services:
-        result = services.runner.rebuild()
+    with opened() as services, staged(out, err) as progress:
+        result = services.runner.rebuild(progress)
     out.print(
         f"rebuilt the read models from {result.events} events in {result.seconds:.2f} s "
         f"({result.availability_rows} account-months with outages, {result.ticket_rows} tickets)"

@@ -19,6 +19,7 @@ from api.cli_common import (
     AsOfOption,
     JsonOption,
     app,
+    err,
     fail,
     instant_option,
     month_option,
@@ -27,6 +28,7 @@ from api.cli_common import (
     print_json,
     read_text,
 )
+from api.cli_progress import staged
 from ledger.timevalues import parse_duration
 from projections.reports import Reports
 
@@ -179,7 +181,7 @@ def replay(
         fail(2, f"{terms}: not valid JSON: {error}")
     if not isinstance(proposed, dict):
         fail(2, f"{terms}: the terms must be one JSON object")
-    with reports() as service:
+    with reports() as service, staged(out, err, quiet=not all_accounts) as progress:
         found = service.replay(
             proposed,
             month_option(first),
@@ -187,6 +189,7 @@ def replay(
             account,
             all_accounts=all_accounts,
             as_of=known_by,
+            on_progress=progress,
         )
     if json_output:
         print_json(found)

@@ -31,6 +31,7 @@ from projections.availability import monthly_availability
 from projections.availability.table import AvailabilityRow, row_of
 from projections.history import AccountHistory, History, fold_history
 from projections.parallel import collector_paused, map_in_processes
+from projections.progress import Progress, counted, silent
 from projections.projection import ReadModelProjection, ticket_rows
 from projections.tracking import PageWrite, ReadModels
 
@@ -127,20 +128,31 @@ class ReadModelRunner:
             time.sleep(0.02)
         return True
 
-    def rebuild(self) -> RebuildResult:
-        """Drop the read models and recompute them from the whole log, in one pass."""
+    def rebuild(self, on_progress: Progress = silent) -> RebuildResult:
+        """Drop the read models and recompute them from the whole log, in one pass.
+
+        `on_progress` hears the stages: reading the log (events), availability (accounts),
+        tickets, writing (rows)."""
         started = time.perf_counter()
         head, recorded = self.ledger.reader.head()
         if head == 0 or recorded is None:
             self.view.reset()
             return RebuildResult(0, 0, 0, time.perf_counter() - started)
         with collector_paused():
-            history = fold_history(self.ledger.reader.scan_log(head))
+            scanned = self.ledger.reader.scan_log(head)
+            history = fold_history(counted(scanned, head, "reading the log", on_progress))
+            on_progress("availability", 0, len(history.contracts))
             written = _all_availability_rows(history, head, recorded)
+            on_progress("availability", len(history.contracts), len(history.contracts))
+            on_progress("tickets", 0, len(history.tickets))
             tickets = map_in_processes(
                 lambda part: ticket_rows(history, part, head, recorded), list(history.tickets)
             )
+            on_progress("tickets", len(history.tickets), len(history.tickets))
+        rows = len(written) + len(tickets)
+        on_progress("writing", 0, rows)
         self.view.replace_all(PageWrite(written, (), tickets), head)
+        on_progress("writing", rows, rows)
         return RebuildResult(head, len(written), len(tickets), time.perf_counter() - started)
 
 
