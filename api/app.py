@@ -6,6 +6,7 @@ projection runner in a background thread (unless told not to) and closes both on
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -15,10 +16,11 @@ from fastapi import FastAPI, Request, Response
 
 from api.bootstrap import open_services
 from api.errors import register_errors
-from api.observe import METRICS, configure_logging
+from api.observe import METRICS, configure_logging, log_event
 from api.routes import ROUTERS
 from api.settings import Settings, settings_from_environment
 from api.version import VERSION
+from ledger.store.leadership import FollowerLock
 
 __all__ = ["create_app"]
 
@@ -33,9 +35,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = open_services(config)
         app.state.sla = services
         stop = threading.Event()
+        lock = FollowerLock(config.database_url)
+        app.state.follower_lock = lock
         follower = threading.Thread(
-            target=services.runner.follow, args=(stop, config.poll_seconds), name="read-models",
-            daemon=True,
+            target=services.runner.follow, args=(stop, config.poll_seconds, _leading(lock)),
+            name="read-models", daemon=True,
         )  # fmt: skip
         if config.follow:
             follower.start()
@@ -45,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stop.set()
             if follower.is_alive():
                 follower.join(timeout=10)
+            lock.release()
             services.close()
 
     app = FastAPI(
@@ -65,6 +70,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def _leading(lock: FollowerLock) -> Callable[[], bool]:
+    """`lock.held`, logging when this process starts or stops keeping the read models current."""
+    was = False
+
+    def leading() -> bool:
+        nonlocal was
+        now = lock.held()
+        if now != was:
+            log_event("follower", pid=os.getpid(), follows=now, exclusive=lock.exclusive)
+            was = now
+        return now
+
+    return leading
 
 
 async def _timed(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

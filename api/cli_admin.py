@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import threading
 from typing import Annotated
 
@@ -63,19 +64,37 @@ def serve(
             "--follow/--no-follow", help="Keep the read models current here.", show_default="follow"
         ),
     ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Server processes (uvicorn workers).")
+    ] = 1,
 ) -> None:
-    """Serve the HTTP API (the read models are kept current in the same process by default)."""
+    """Serve the HTTP API (the read models are kept current in the same process by default).
+
+    With several workers every process answers reads and writes; on PostgreSQL exactly one keeps
+    the read models current (an advisory lock, taken over when its process dies)."""
     import uvicorn
 
     from api.app import create_app
 
     config = settings(follow=follow)
     store = StoreLocation.parse(config.database_url).describe()
-    err.print(f"sla-ledger {VERSION} serving http://{host}:{port} on {store}", markup=False)
+    processes = f" with {workers} workers" if workers > 1 else ""
+    err.print(
+        f"sla-ledger {VERSION} serving http://{host}:{port} on {store}{processes}", markup=False
+    )
     # One start-up line (above): uvicorn's own start-up lines are hidden, the access log stays.
     logs = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     logs["loggers"]["uvicorn.error"]["level"] = "WARNING"
-    uvicorn.run(create_app(config), host=host, port=port, log_config=logs)
+    if workers == 1:
+        uvicorn.run(create_app(config), host=host, port=port, log_config=logs)
+    else:
+        # Each worker process builds its app from the environment: hand it these settings.
+        for name, value in config.model_dump().items():
+            os.environ[f"SLA_LEDGER_{name.upper()}"] = str(value)
+        uvicorn.run(
+            "api.app:create_app", factory=True, workers=workers, host=host, port=port,
+            log_config=logs,
+        )  # fmt: skip
     err.print("sla-ledger stopped", markup=False)
 
 

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -112,11 +112,18 @@ class ReadModelRunner:
             return now
         return rows[-1].position
 
-    def follow(self, stop: threading.Event, poll_seconds: float = 0.2) -> None:
-        """Keep catching up until `stop` is set (SQLite has no subscription: this polls)."""
+    def follow(
+        self,
+        stop: threading.Event,
+        poll_seconds: float = 0.2,
+        leading: Callable[[], bool] = lambda: True,
+    ) -> None:
+        """Keep catching up until `stop` is set (SQLite has no subscription: this polls), in
+        the polls where `leading()` says this process is the one that follows."""
         while not stop.is_set():
             with contextlib.suppress(Exception):
-                self.catch_up()
+                if leading():
+                    self.catch_up()
             stop.wait(poll_seconds)
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
