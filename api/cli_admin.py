@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+import os
 import threading
 from typing import Annotated
 
 import typer
 
-from api.cli_common import app, err, opened, out
-from api.settings import settings_from_environment
+from api.cli_common import app, err, opened, out, settings
+from api.cli_progress import staged
+from api.version import VERSION
+from ledger.store.location import StoreLocation
 from ledger.timevalues import format_instant
 
 __all__ = ["create_key", "list_keys", "project", "rebuild", "revoke_key", "serve"]
@@ -19,7 +23,7 @@ app.add_typer(keys_app, name="keys")
 
 @keys_app.command("create")
 def create_key(
-    role: Annotated[str, typer.Option("--role", help="operator, auditor or customer.")],
+    role: Annotated[str, typer.Option("--role", help="operator, auditor, customer or ingest.")],
     account: Annotated[str | None, typer.Option("--account", help="A customer's account.")] = None,
 ) -> None:
     """Create a key; it is shown once and only its hash is stored."""
@@ -55,23 +59,50 @@ def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
     follow: Annotated[
-        bool, typer.Option("--follow/--no-follow", help="Keep the read models current here.")
-    ] = True,
+        bool | None,
+        typer.Option(
+            "--follow/--no-follow", help="Keep the read models current here.", show_default="follow"
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Server processes (uvicorn workers).")
+    ] = 1,
 ) -> None:
-    """Serve the HTTP API (the read models are kept current in the same process by default)."""
+    """Serve the HTTP API (the read models are kept current in the same process by default).
+
+    With several workers every process answers reads and writes; on PostgreSQL exactly one keeps
+    the read models current (an advisory lock, taken over when its process dies)."""
     import uvicorn
 
     from api.app import create_app
 
-    settings = settings_from_environment(follow=follow)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    config = settings(follow=follow)
+    store = StoreLocation.parse(config.database_url).describe()
+    processes = f" with {workers} workers" if workers > 1 else ""
+    err.print(
+        f"sla-ledger {VERSION} serving http://{host}:{port} on {store}{processes}", markup=False
+    )
+    # One start-up line (above): uvicorn's own start-up lines are hidden, the access log stays.
+    logs = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    logs["loggers"]["uvicorn.error"]["level"] = "WARNING"
+    if workers == 1:
+        uvicorn.run(create_app(config), host=host, port=port, log_config=logs)
+    else:
+        # Each worker process builds its app from the environment: hand it these settings.
+        for name, value in config.model_dump().items():
+            os.environ[f"SLA_LEDGER_{name.upper()}"] = str(value)
+        uvicorn.run(
+            "api.app:create_app", factory=True, workers=workers, host=host, port=port,
+            log_config=logs,
+        )  # fmt: skip
+    err.print("sla-ledger stopped", markup=False)
 
 
 @app.command("rebuild")
 def rebuild() -> None:
     """Drop the read models and rebuild them from position zero."""
-    with opened() as services:
-        result = services.runner.rebuild()
+    with opened() as services, staged(out, err) as progress:
+        result = services.runner.rebuild(progress)
     out.print(
         f"rebuilt the read models from {result.events} events in {result.seconds:.2f} s "
         f"({result.availability_rows} account-months with outages, {result.ticket_rows} tickets)"

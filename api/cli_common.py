@@ -19,7 +19,9 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from api.bootstrap import Services, open_services
-from api.settings import settings_from_environment
+from api.observe import configure_logging
+from api.settings import Settings, SettingsError, load_settings
+from api.version import VERSION
 from ledger.timevalues import Month, parse_instant
 
 __all__ = [
@@ -34,13 +36,14 @@ __all__ = [
     "out",
     "print_json",
     "read_text",
+    "settings",
 ]
 
 app = typer.Typer(
     name="sla-ledger",
     help="An event-sourced ledger of service-level agreements.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 # Piped output keeps whole lines: tables are not squeezed to a default 80 columns.
@@ -94,10 +97,68 @@ def read_text(file: Path) -> str:
         fail(2, f"{file} is not UTF-8 text")
 
 
+_given: dict[str, Any] = {}
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"sla-ledger {VERSION}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def configure(
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="The store (overrides SLA_LEDGER_DATABASE_URL).",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", help="A TOML settings file (else SLA_LEDGER_CONFIG).", show_default=False
+        ),
+    ] = None,
+    log_level: Annotated[
+        str | None,
+        typer.Option(
+            "--log-level",
+            help="DEBUG, INFO, WARNING or ERROR (JSON lines on stderr).",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """An event-sourced ledger of service-level agreements."""
+    _given.clear()
+    _given.update(
+        config_file=config,
+        database_url=database_url,
+        log_level=log_level.upper() if log_level else None,
+    )
+    configure_logging(settings().log_level)  # a bad setting is reported before any command runs
+
+
+def settings(**values: Any) -> Settings:
+    """The settings of this invocation: its options over the environment over the TOML file."""
+    try:
+        return load_settings(**{**_given, **{k: v for k, v in values.items() if v is not None}})
+    except SettingsError as error:
+        fail(2, str(error))
+
+
 @contextmanager
 def opened() -> Iterator[Services]:
     """The services of the configured store, closed afterwards."""
-    services = open_services(settings_from_environment())
+    services = open_services(settings())
     try:
         yield services
     finally:

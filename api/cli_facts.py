@@ -25,6 +25,7 @@ from api.cli_common import (
     print_json,
     read_text,
 )
+from api.observe import observe_refusal, observe_write
 from ledger.application import RecordOutcome
 from ledger.errors import ConflictingFacts, RejectedFacts
 from ledger.importing import parse_lines
@@ -53,7 +54,9 @@ def import_facts(
                 on_progress=lambda n: advance(len(lines) // 2 + n // 2),
             )
         except (RejectedFacts, ConflictingFacts) as error:
+            observe_refusal("cli", error)
             _report_rejection(error, json_output)
+        observe_write("cli", outcome)
         advance(len(lines))
     _report_import(outcome, time.perf_counter() - started, json_output)
 

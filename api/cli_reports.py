@@ -22,13 +22,16 @@ from api.cli_common import (
     AsOfOption,
     JsonOption,
     app,
+    err,
     fail,
     instant_option,
     month_option,
     opened,
+    out,
     read_text,
 )
 from api.cli_output import FormatOption, OutputOption, emit
+from api.cli_progress import staged
 from api.receipts import receipted
 from ledger.errors import NotFound
 from ledger.timevalues import format_instant, parse_duration
@@ -220,7 +223,7 @@ def replay(
         fail(2, f"{terms}: not valid JSON: {error}")
     if not isinstance(proposed, dict):
         fail(2, f"{terms}: the terms must be one JSON object")
-    with reports(known_by) as services:
+    with reports(known_by) as services, staged(out, err, quiet=not all_accounts) as progress:
         found = services.reports.replay(
             proposed,
             month_option(first),
@@ -228,6 +231,7 @@ def replay(
             account,
             all_accounts=all_accounts,
             as_of=known_by,
+            on_progress=progress,
         )
         query = {
             "terms": proposed,

@@ -16,9 +16,13 @@ from ledger.errors import NotFound
 __all__ = [
     "Caller",
     "IdempotencyKey",
+    "Ingester",
     "Operator",
     "StateDep",
     "actor_of",
+    "any_key",
+    "bearer_scheme",
+    "header_scheme",
     "hiding",
     "own_account",
     "own_only",
@@ -28,8 +32,10 @@ __all__ = [
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-_bearer = HTTPBearer(auto_error=False, description="An API key created with `sla-ledger keys`.")
-_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The same key.")
+bearer_scheme = HTTPBearer(
+    auto_error=False, description="An API key created with `sla-ledger keys`."
+)
+header_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="The same key.")
 
 
 def services(request: Request) -> Services:
@@ -40,10 +46,10 @@ def services(request: Request) -> Services:
 StateDep = Annotated[Services, Depends(services)]
 
 
-def caller(
+def any_key(
     app: StateDep,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    header: Annotated[str | None, Depends(_header)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    header: Annotated[str | None, Depends(header_scheme)],
 ) -> ApiKey:
     """The key the request carries, if it is valid and not revoked."""
     presented = bearer.credentials if bearer is not None else header
@@ -53,7 +59,26 @@ def caller(
     return key
 
 
+def caller(key: Annotated[ApiKey, Depends(any_key)]) -> ApiKey:
+    """A key that may use the ledger's own routes (an ingest key may use only /integrations)."""
+    if key.role == "ingest":
+        raise Forbidden("the ingest role may use only the /integrations routes")
+    return key
+
+
 Caller = Annotated[ApiKey, Depends(caller)]
+
+
+def ingester(key: Annotated[ApiKey, Depends(any_key)]) -> ApiKey:
+    """Integration routes: ingest and operator keys."""
+    if key.role == "customer":
+        raise Hidden("not found")
+    if key.role not in ("ingest", "operator"):
+        raise Forbidden(f"the {key.role} role may not write")
+    return key
+
+
+Ingester = Annotated[ApiKey, Depends(ingester)]
 
 
 def operator(key: Caller) -> ApiKey:

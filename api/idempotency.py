@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from api.bootstrap import Services
 from api.errors import IdempotencyConflict, error_response
 from api.keys import ApiKey, StoredAnswer
+from api.observe import observe_refusal, observe_write
 from api.schemas import WriteResult
 from ledger.application import RecordOutcome
 from ledger.errors import ConflictingFacts, NotFound, RejectedFacts
@@ -37,11 +38,13 @@ def answer_write(
             return _replayed(earlier)
     try:
         outcome = record()
+        observe_write(key.key_id, outcome)
         result = WriteResult.of(outcome)
         response = JSONResponse(
             result.model_dump(mode="json"), status_code=201 if outcome.recorded else 200
         )
     except (RejectedFacts, ConflictingFacts, NotFound) as error:
+        observe_refusal(key.key_id, error)
         response = error_response(error)
     if idempotency_key and response.status_code < 500:
         app.keys.remember(

@@ -28,8 +28,9 @@ from ledger.store.schema import Component, ensure_schema
 
 __all__ = ["ApiKey", "KeyStore", "Role", "StoredAnswer"]
 
-Role = Literal["operator", "auditor", "customer"]
-ROLES: tuple[Role, ...] = ("operator", "auditor", "customer")
+Role = Literal["operator", "auditor", "customer", "ingest"]
+# ingest: monitoring (Alertmanager) posting to the /integrations routes, and nothing else.
+ROLES: tuple[Role, ...] = ("operator", "auditor", "customer", "ingest")
 _CACHE_SECONDS = 2.0  # a revoked key stops working within this time in every process
 
 

@@ -238,6 +238,7 @@ class Readiness(ApiModel):
     last_position: int
     projection_position: int
     projection_lag_events: int
+    follows: bool = False  # this process keeps the read models current (holds the follower lock)
 
 
 def page_info(total: int, offset: int, limit: int) -> PageInfo:

@@ -11,9 +11,10 @@ the tracked position, and rows are recomputed, never incremented.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,12 +31,14 @@ from projections.availability import monthly_availability
 from projections.availability.table import AvailabilityRow, row_of
 from projections.history import AccountHistory, History, fold_history
 from projections.parallel import collector_paused, map_in_processes
+from projections.progress import Progress, counted, silent
 from projections.projection import ReadModelProjection, ticket_rows
 from projections.tracking import PageWrite, ReadModels
 
 __all__ = ["ReadModelRunner", "RebuildResult"]
 
 _PAGE = 500
+log = logging.getLogger("sla_ledger.projections")  # one line per page applied
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,16 @@ class ReadModelRunner:
             self.catch_up(position)
 
     def _apply(self, rows: list[LogRow], position: int) -> int:
+        started = time.perf_counter()
         try:
             self.projection.process_page(rows)
+            log.info(
+                "projection page",
+                extra={"fields": {
+                    "first_position": rows[0].position, "last_position": rows[-1].position,
+                    "events": len(rows), "seconds": round(time.perf_counter() - started, 4),
+                }},
+            )  # fmt: skip
         except IntegrityError:
             # Another process (a second server, `sla-ledger project`) applied this page first;
             # its rows are the ones this page would have written. Continue after them.
@@ -101,11 +112,18 @@ class ReadModelRunner:
             return now
         return rows[-1].position
 
-    def follow(self, stop: threading.Event, poll_seconds: float = 0.2) -> None:
-        """Keep catching up until `stop` is set (SQLite has no subscription: this polls)."""
+    def follow(
+        self,
+        stop: threading.Event,
+        poll_seconds: float = 0.2,
+        leading: Callable[[], bool] = lambda: True,
+    ) -> None:
+        """Keep catching up until `stop` is set (SQLite has no subscription: this polls), in
+        the polls where `leading()` says this process is the one that follows."""
         while not stop.is_set():
             with contextlib.suppress(Exception):
-                self.catch_up()
+                if leading():
+                    self.catch_up()
             stop.wait(poll_seconds)
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
@@ -117,20 +135,31 @@ class ReadModelRunner:
             time.sleep(0.02)
         return True
 
-    def rebuild(self) -> RebuildResult:
-        """Drop the read models and recompute them from the whole log, in one pass."""
+    def rebuild(self, on_progress: Progress = silent) -> RebuildResult:
+        """Drop the read models and recompute them from the whole log, in one pass.
+
+        `on_progress` hears the stages: reading the log (events), availability (accounts),
+        tickets, writing (rows)."""
         started = time.perf_counter()
         head, recorded = self.ledger.reader.head()
         if head == 0 or recorded is None:
             self.view.reset()
             return RebuildResult(0, 0, 0, time.perf_counter() - started)
         with collector_paused():
-            history = fold_history(self.ledger.reader.scan_log(head))
+            scanned = self.ledger.reader.scan_log(head)
+            history = fold_history(counted(scanned, head, "reading the log", on_progress))
+            on_progress("availability", 0, len(history.contracts))
             written = _all_availability_rows(history, head, recorded)
+            on_progress("availability", len(history.contracts), len(history.contracts))
+            on_progress("tickets", 0, len(history.tickets))
             tickets = map_in_processes(
                 lambda part: ticket_rows(history, part, head, recorded), list(history.tickets)
             )
+            on_progress("tickets", len(history.tickets), len(history.tickets))
+        rows = len(written) + len(tickets)
+        on_progress("writing", 0, rows)
         self.view.replace_all(PageWrite(written, (), tickets), head)
+        on_progress("writing", rows, rows)
         return RebuildResult(head, len(written), len(tickets), time.perf_counter() - started)
 
 

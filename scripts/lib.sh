@@ -13,7 +13,8 @@ find_python() {
   return 1
 }
 
-# ensure_venv [dev]: create .venv if needed and (re)install the project when pyproject changed.
+# ensure_venv [dev]: create .venv if needed and (re)install the project when pyproject.toml or
+# constraints.txt (the pinned development tools) changed.
 ensure_venv() {
   local extras="${1:-}"
   local spec="."
@@ -24,10 +25,10 @@ ensure_venv() {
   fi
   local stamp=".venv/.installed-${extras:-runtime}"
   local want
-  want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+  want="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "installing sla-ledger${extras:+ with $extras extras} into .venv ..."
-    if ! .venv/bin/python -m pip install --quiet -e "$spec" >.venv/install.log 2>&1; then
+    if ! .venv/bin/python -m pip install --quiet -c constraints.txt -e "$spec" >.venv/install.log 2>&1; then
       cat .venv/install.log >&2
       echo "installing into .venv failed (log above)" >&2
       return 1

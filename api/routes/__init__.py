@@ -1,6 +1,16 @@
 """The HTTP API's routers, one per resource."""
 
-from api.routes import accounts, events, health, maintenance, outages, proof, reports, tickets
+from api.routes import (
+    accounts,
+    events,
+    health,
+    integrations,
+    maintenance,
+    outages,
+    proof,
+    reports,
+    tickets,
+)
 
 ROUTERS = (
     outages.router,
@@ -11,6 +21,7 @@ ROUTERS = (
     reports.router,
     proof.router,
     health.router,
+    integrations.router,
 )
 
 __all__ = ["ROUTERS"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from api.deps import StateDep
 from api.errors import ERRORS
@@ -18,7 +18,7 @@ def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Readiness, responses={503: ERRORS[503]})
-def readyz(app: StateDep) -> Readiness:
+def readyz(app: StateDep, request: Request) -> Readiness:
     """The store is reachable; how many events the read models still have to apply (no key)."""
     head, _ = app.ledger.reader.head()
     tracked = app.read_models.tracked_position()
@@ -28,4 +28,5 @@ def readyz(app: StateDep) -> Readiness:
         last_position=head,
         projection_position=tracked,
         projection_lag_events=max(head - tracked, 0),
+        follows=request.app.state.settings.follow and request.app.state.follower_lock.is_held,
     )

@@ -30,6 +30,7 @@ from projections.evidence import event_ref
 from projections.history import AccountHistory, fold_history
 from projections.loader import load_contract, load_histories
 from projections.parallel import collector_paused, map_in_processes
+from projections.progress import Progress, counted, silent
 from projections.reports.base import (
     WIDEST_OFFSET,
     KnownBy,
@@ -126,6 +127,7 @@ class CreditReports(ReportBase):
         *,
         all_accounts: bool = False,
         as_of: datetime | None = None,
+        on_progress: Progress = silent,
     ) -> Replay:
         """What-if: the months from `first` to `last` under proposed terms beside the actual
         ones, for one account or every account, as known now or at `as_of`. Nothing is
@@ -141,10 +143,11 @@ class CreditReports(ReportBase):
         known = self.known_by(as_of)
         accounts = [account_id] if account_id else self.reader.account_ids(known.upto)
         with collector_paused():
-            histories = self._replay_histories(account_id, first, last, known)
+            histories = self._replay_histories(account_id, first, last, known, on_progress)
             if account_id and account_id not in histories:
                 raise NotFound(f"unknown account {account_id!r}")
             proposals = _proposals(proposed, [histories[a] for a in accounts if a in histories])
+            on_progress("comparing accounts", 0, len(proposals))
             compared = map_in_processes(
                 lambda part: [
                     _compare_account(history, terms, first, last, known.query_time)
@@ -152,6 +155,7 @@ class CreditReports(ReportBase):
                 ],
                 proposals,
             )
+            on_progress("comparing accounts", len(proposals), len(proposals))
         terms = [term for _, by_term in compared for term in by_term]
         return Replay(
             accounts=accounts,
@@ -166,12 +170,20 @@ class CreditReports(ReportBase):
         )
 
     def _replay_histories(
-        self, account_id: str | None, first: Month, last: Month, known: KnownBy
+        self,
+        account_id: str | None,
+        first: Month,
+        last: Month,
+        known: KnownBy,
+        on_progress: Progress = silent,
     ) -> dict[str, AccountHistory]:
         """One account's history in the replayed window, or everyone's: then one streamed pass
         over the log is far cheaper than index lookups for every account."""
         if account_id is None:
-            return fold_history(self.reader.scan_log(known.upto)).by_account()
+            scanned = counted(
+                self.reader.scan_log(known.upto), known.upto, "reading the log", on_progress
+            )
+            return fold_history(scanned).by_account()
         start, end = in_any_zone(first, last)
         return load_histories(
             self.reader,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from api.version import VERSION
 from tests.e2e.test_cli_import import run
 from tests.factories import ndjson, outage, signed
 
@@ -111,6 +112,7 @@ def test_write_and_read_over_http_then_shut_down_cleanly(served: Served) -> None
     served.process.send_signal(signal.SIGINT)
     assert served.process.wait(timeout=30) == 0
     output = served.process.stdout.read() if served.process.stdout else ""
-    assert "Application shutdown complete" in output
+    assert output.splitlines()[0].startswith(f"sla-ledger {VERSION} serving http://127.0.0.1:")
+    assert output.splitlines()[-1] == "sla-ledger stopped"
     events = run(served.database_url, "events", "--json")
     assert events.stdout.count('"position"') == 4
