@@ -27,7 +27,7 @@ from api.cli_common import (
 )
 from ledger.application import RecordOutcome
 from ledger.errors import ConflictingFacts, RejectedFacts
-from ledger.importing import parse_lines
+from ledger.importing import parse_lines, split_lines
 from ledger.timevalues import format_instant
 from projections.log import iter_events, log_summary
 
@@ -41,7 +41,7 @@ def import_facts(
 ) -> None:
     """Validate a whole file of facts, then append all of them atomically (or none)."""
     text = sys.stdin.read() if str(file) == "-" else read_text(file)
-    lines = text.splitlines()
+    lines = split_lines(text)
     started = time.perf_counter()
     with opened() as services, _progress(len(lines), quiet=json_output) as advance:
         facts, errors = parse_lines(lines)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -24,6 +25,7 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.errors import InvalidQuery, NotFound
+from ledger.importing import ID_PATTERN
 from ledger.store.schema import Component, ensure_schema
 
 __all__ = ["ApiKey", "KeyStore", "Role", "StoredAnswer"]
@@ -114,6 +116,8 @@ class KeyStore:
             raise InvalidQuery(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
         if (role == "customer") != (account_id is not None):
             raise InvalidQuery("a customer key needs --account; other roles take none")
+        if account_id is not None and not re.fullmatch(ID_PATTERN, account_id):
+            raise InvalidQuery(f"{account_id!r} is not an account id ({ID_PATTERN})")
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         created = datetime.now(UTC)
         self._execute(

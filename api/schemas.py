@@ -14,7 +14,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from ledger import importing as f
 from ledger.application import RecordOutcome
-from ledger.timevalues import Month, require_ledger_year
+from ledger.timevalues import Month, require_ledger_year, require_offset_in_range
 from projections.availability import Breach
 from projections.credits import Adjustment
 from projections.log import EventView
@@ -44,9 +44,9 @@ def checked_month(text: str) -> str:
 
 
 def checked_instant(value: datetime) -> datetime:
-    """Accept an instant only inside the years the ledger holds."""
+    """Accept an instant only inside the years the ledger holds, with a real UTC offset."""
     require_ledger_year(value)
-    return value
+    return require_offset_in_range(value)
 
 
 MonthField: TypeAlias = Annotated[

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -29,29 +30,52 @@ from pydantic import (
 
 from ledger.errors import FactRejected, LineError
 from ledger.terms import MaintenanceKind, Money
-from ledger.timevalues import parse_instant, require_ledger_year
+from ledger.timevalues import parse_instant, require_ledger_year, require_offset_in_range
 
 __all__ = [
     "FACT_TYPES",
+    "ID_MAX_LENGTH",
+    "ID_PATTERN",
     "AnyFact",
     "Fact",
     "fact_adapter",
     "parse_fact",
     "parse_lines",
+    "split_lines",
 ]
 
 
 def _instant(value: object) -> object:
     if isinstance(value, datetime):
         require_ledger_year(value)
-        return value
+        return require_offset_in_range(value)
     if not isinstance(value, str):
         raise ValueError("expected an ISO 8601 date-time string with a UTC offset")
     return parse_instant(value)
 
 
 Instant = Annotated[datetime, BeforeValidator(_instant)]
-Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\s\x00-\x1f\x7f]+$")]
+# Rule `identifiers`: accounts, outages, maintenance windows, tickets and event ids are 1-128
+# characters: a letter or digit, then letters, digits and `_ . : @ + -`. So `*` (the scope index's
+# key for "every account") and other sentinels cannot be written; `auto:` starts only the ids the
+# ledger derives itself (`ledger.idempotency`), so a client's event_id may not start with it.
+ID_MAX_LENGTH = 128
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@+\-]*$"
+RESERVED_EVENT_ID_PREFIX = "auto:"
+
+
+def client_event_id(value: str) -> str:
+    """Refuse a client's event_id in the namespace of derived ids (`auto:`)."""
+    if value.lower().startswith(RESERVED_EVENT_ID_PREFIX):
+        raise ValueError(
+            f"event ids starting with {RESERVED_EVENT_ID_PREFIX!r} are reserved for the ids the "
+            "ledger derives; choose another"
+        )
+    return value
+
+
+Identifier = Annotated[str, Field(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
+EventId = Annotated[Identifier, AfterValidator(client_event_id)]
 Priority = Annotated[
     str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 ]
@@ -62,7 +86,7 @@ class FactModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     VALID_TIME: ClassVar[str] = "at"  # the field that says when the fact happened
 
-    event_id: Identifier | None = None
+    event_id: EventId | None = None
 
     @property
     def valid_at(self) -> datetime | None:
@@ -278,6 +302,18 @@ def parse_fact(raw: str | bytes | dict[str, Any]) -> AnyFact:
         return fact_adapter.validate_json(raw)
     except ValidationError as error:
         raise FactRejected(_describe(error, raw)) from None
+
+
+def split_lines(text: str) -> list[str]:
+    """Rule `ndjson_lines`: split an NDJSON document on `\n` (a `\r` before it is dropped) only.
+
+    `str.splitlines()` also breaks at U+2028, U+2029, U+0085 and others, which are valid inside a
+    JSON string: a valid fact would be refused and errors would name lines the file does not have.
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
 
 
 def parse_lines(lines: Iterable[str]) -> tuple[list[tuple[int, AnyFact]], list[LineError]]:

@@ -1,0 +1,146 @@
+"""Hostile input over HTTP, on SQLite and PostgreSQL: refused with 422, nothing changed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.keys import KeyStore
+from api.settings import Settings
+from ledger.store.opening import open_ledger
+from tests.factories import ndjson, outage_started, signed, ticket_opened
+
+
+class Client:
+    def __init__(self, client: TestClient, secret: str, customer: str) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {secret}"}
+        self.customer = {"Authorization": f"Bearer {customer}"}
+
+    def post_ndjson(self, text: str | bytes, **headers: str) -> Any:
+        body = text.encode() if isinstance(text, str) else text
+        return self.client.post(
+            "/events",
+            content=body,
+            headers={**self.headers, "Content-Type": "application/x-ndjson", **headers},
+        )
+
+    def count(self) -> int:
+        answer = self.client.get("/events", params={"limit": 1000}, headers=self.headers)
+        assert answer.status_code == 200, answer.text
+        return len(answer.json()["events"])
+
+
+@pytest.fixture
+def http(database_url: str) -> Iterator[Client]:
+    ledger = open_ledger(database_url)
+    store = KeyStore(ledger.datastore)
+    operator = store.create("operator")[1]
+    customer = store.create("customer", "acme")[1]
+    ledger.close()
+    with TestClient(create_app(Settings(database_url=database_url, follow=False))) as client:
+        yield Client(client, operator, customer)
+
+
+def fields(answer: Any) -> list[str]:
+    return [problem["field"] for problem in answer.json()["problems"]]
+
+
+# --- item 4: UTC offsets ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("offset", ["+16:00", "-23:59", "+14:01", "-15:00"])
+def test_an_offset_beyond_14_hours_is_refused_on_both_stores(http: Client, offset: str) -> None:
+    fact = signed("acme", effective_from=f"2026-01-01T00:00:00{offset}")
+    answer = http.post_ndjson(ndjson(fact))
+    assert answer.status_code == 422, answer.text
+    assert fields(answer) == ["effective_from"]
+    assert "beyond +-14:00" in answer.json()["problems"][0]["reason"]
+    assert http.count() == 0
+
+
+@pytest.mark.parametrize("offset", ["+14:00", "-12:00", "+05:45"])
+def test_real_offsets_are_stored_on_both_stores(http: Client, offset: str) -> None:
+    answer = http.post_ndjson(ndjson(signed("acme", effective_from=f"2026-01-01T00:00:00{offset}")))
+    assert answer.status_code == 201, answer.text
+    assert http.count() == 1
+
+
+def test_the_year_range_is_checked_on_the_instant(http: Client) -> None:
+    # Written as 1900 local time, the instant is 1899-12-31T23:00Z: outside the ledger's years.
+    answer = http.post_ndjson(ndjson(signed("acme", effective_from="1900-01-01T00:00:00+01:00")))
+    assert answer.status_code == 422, answer.text
+    assert "1900-9998" in answer.json()["problems"][0]["reason"]
+
+
+# --- item 5: NDJSON lines --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085", "\x0c", "\x1e"])
+def test_unicode_line_separators_inside_strings_do_not_break_a_line(
+    http: Client, separator: str
+) -> None:
+    opened = signed("acme")
+    outage = {**outage_started("o-1", "2026-04-05T12:00:00Z"), "source": f"pager{separator}duty"}
+    bad = {"type": "outage.ended", "outage_id": "o-1"}  # no "at": line 4 of the file
+    text = (
+        ndjson(opened)[:-1] + "\r\n" + json.dumps(outage, ensure_ascii=False) + "\n\n" + ndjson(bad)
+    )
+    answer = http.post_ndjson(text)
+    assert answer.status_code == 422, answer.text
+    assert [p["line"] for p in answer.json()["problems"]] == [4]
+    good = ndjson(opened)[:-1] + "\r\n" + json.dumps(outage, ensure_ascii=False) + "\n"
+    assert http.post_ndjson(good).status_code == 201
+    assert http.count() == 2
+
+
+def test_a_non_utf8_body_names_its_line(http: Client) -> None:
+    body = ndjson(signed("acme")).encode() + b'{"type": "\xff"}\n'
+    answer = http.post_ndjson(body)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["problems"] == [{"field": "(line)", "reason": "not UTF-8 text", "line": 2}]
+
+
+# --- items 6 and 9: identifiers ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fact", "field"),
+    [
+        (signed("*"), "account_id"),
+        (outage_started("o-1", "2026-04-05T12:00:00Z", accounts=["acme", "*"]), "accounts.1"),
+        (outage_started("*", "2026-04-05T12:00:00Z"), "outage_id"),
+        (ticket_opened("t 1", "2026-04-05T12:00:00Z"), "ticket_id"),
+        (signed("a" * 129), "account_id"),
+        ({**signed("acme"), "event_id": "auto:0123456789abcdef"}, "event_id"),
+        ({**signed("acme"), "event_id": "AUTO:x"}, "event_id"),
+        ({**signed("acme"), "event_id": "-x"}, "event_id"),
+    ],
+)
+def test_ids_outside_the_pattern_and_reserved_ids_are_refused(
+    http: Client, fact: dict[str, Any], field: str
+) -> None:
+    answer = http.post_ndjson(ndjson(fact))
+    assert answer.status_code == 422, answer.text
+    assert field in fields(answer)
+    assert http.count() == 0
+
+
+def test_an_account_named_star_cannot_leak_into_every_customers_events(http: Client) -> None:
+    assert http.post_ndjson(ndjson(signed("*"))).status_code == 422
+    assert http.post_ndjson(ndjson(signed("acme"))).status_code == 201
+    mine = http.client.get("/events", headers=http.customer).json()["events"]
+    assert [event["payload"].get("account_id") for event in mine] == ["acme"]
+    star = http.client.get("/events", params={"account_id": "*"}, headers=http.headers)
+    assert star.status_code == 422, star.text
+
+
+def test_an_id_at_the_documented_limit_is_accepted(http: Client) -> None:
+    longest = "a" + "b" * 127
+    answer = http.post_ndjson(ndjson({**signed(longest), "event_id": "x:" + "y" * 126}))
+    assert answer.status_code == 201, answer.text
