@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from api.bootstrap import open_services
 from api.errors import register_errors
+from api.limits import RequestLimits
 from api.routes import ROUTERS
 from api.settings import Settings, settings_from_environment
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     register_errors(app)
+    app.add_middleware(RequestLimits)
     for router in ROUTERS:
         app.include_router(router)
     return app

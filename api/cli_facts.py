@@ -27,7 +27,8 @@ from api.cli_common import (
 )
 from ledger.application import RecordOutcome
 from ledger.errors import ConflictingFacts, RejectedFacts
-from ledger.importing import parse_lines, split_lines
+from ledger.importing import parse_lines
+from ledger.jsontext import split_lines
 from ledger.timevalues import format_instant
 from projections.log import iter_events, log_summary
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas import ErrorBody, Problem
 from ledger.errors import (
@@ -77,6 +78,20 @@ def register_errors(app: FastAPI) -> None:
     async def ledger_error(request: Request, error: LedgerError) -> JSONResponse:
         return error_response(error)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's own answers (unknown route, method not allowed, a body it cannot parse) in
+        # the one documented shape.
+        kind = _HTTP_KINDS.get(
+            error.status_code, "invalid" if error.status_code < 500 else "unavailable"
+        )
+        message = {404: "no such resource", 405: f"{request.method} is not allowed here"}.get(
+            error.status_code, str(error.detail)
+        )
+        body = ErrorBody(error=kind, message=message)
+        status = 422 if error.status_code == 400 else error.status_code
+        return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=error.headers)
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = [
@@ -90,6 +105,16 @@ def register_errors(app: FastAPI) -> None:
         return JSONResponse(body.model_dump(mode="json"), status_code=422)
 
 
+_HTTP_KINDS = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "not_allowed",
+    409: "conflict",
+    413: "too_large",
+    503: "unavailable",
+}
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No valid API key."},
     404: {"model": ErrorBody, "description": "Unknown, or not the caller's to see."},
@@ -98,6 +123,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
+    413: {"model": ErrorBody, "description": "The body is larger than the limit."},
     403: {"model": ErrorBody, "description": "The caller's role may not write."},
     409: {"model": ErrorBody, "description": "An event_id or Idempotency-Key reused."},
 }

@@ -167,7 +167,15 @@ class ErrorBody(ApiModel):
     """Every error answer: what went wrong, and where."""
 
     error: Literal[
-        "rejected", "conflict", "not_found", "invalid", "unauthorized", "forbidden", "unavailable"
+        "rejected",
+        "conflict",
+        "not_found",
+        "invalid",
+        "unauthorized",
+        "forbidden",
+        "not_allowed",
+        "too_large",
+        "unavailable",
     ]
     message: str
     problems: list[Problem] = []

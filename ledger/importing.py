@@ -29,7 +29,8 @@ from pydantic import (
 )
 
 from ledger.errors import FactRejected, LineError
-from ledger.terms import MaintenanceKind, Money
+from ledger.jsontext import MAX_LINE_BYTES, DuplicateKey, decode_json
+from ledger.terms import MaintenanceKind, Money, WholeNumber
 from ledger.timevalues import parse_instant, require_ledger_year, require_offset_in_range
 
 __all__ = [
@@ -41,7 +42,6 @@ __all__ = [
     "fact_adapter",
     "parse_fact",
     "parse_lines",
-    "split_lines",
 ]
 
 
@@ -74,6 +74,7 @@ def client_event_id(value: str) -> str:
     return value
 
 
+MAX_ACCOUNTS = 1000  # accounts one outage or maintenance window names
 Identifier = Annotated[str, Field(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
 EventId = Annotated[Identifier, AfterValidator(client_event_id)]
 Priority = Annotated[
@@ -129,7 +130,7 @@ class ScopedFact(FactModel):
     """Outages and maintenance apply to all accounts (`"scope": "all"`) or to `accounts`."""
 
     scope: Literal["all"] | None = None
-    accounts: list[Identifier] | None = None
+    accounts: Annotated[list[Identifier], Field(max_length=MAX_ACCOUNTS)] | None = None
 
     @model_validator(mode="after")
     def _one_scope(self) -> ScopedFact:
@@ -261,7 +262,7 @@ class RenewalCompleted(FactModel):
     account_id: Identifier
     at: Instant
     credit_applied: Money
-    term: Annotated[int, Field(ge=1, le=1000)] | None = None
+    term: Annotated[WholeNumber, Field(ge=1, le=1000)] | None = None
 
 
 AnyFact = (
@@ -297,23 +298,15 @@ def parse_fact(raw: str | bytes | dict[str, Any]) -> AnyFact:
         FactRejected: with every problem found (field and reason).
     """
     try:
-        if isinstance(raw, dict):
-            return fact_adapter.validate_python(raw)
-        return fact_adapter.validate_json(raw)
+        decoded = raw if isinstance(raw, dict) else decode_json(raw)
+    except DuplicateKey as duplicate:
+        raise FactRejected([(duplicate.key, "the key appears twice in one object")]) from None
+    except ValueError as error:
+        raise FactRejected([("(line)", f"not valid JSON: {error}")]) from None
+    try:
+        return fact_adapter.validate_python(decoded)
     except ValidationError as error:
         raise FactRejected(_describe(error, raw)) from None
-
-
-def split_lines(text: str) -> list[str]:
-    """Rule `ndjson_lines`: split an NDJSON document on `\n` (a `\r` before it is dropped) only.
-
-    `str.splitlines()` also breaks at U+2028, U+2029, U+0085 and others, which are valid inside a
-    JSON string: a valid fact would be refused and errors would name lines the file does not have.
-    """
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line.removesuffix("\r") for line in lines]
 
 
 def parse_lines(lines: Iterable[str]) -> tuple[list[tuple[int, AnyFact]], list[LineError]]:
@@ -326,6 +319,9 @@ def parse_lines(lines: Iterable[str]) -> tuple[list[tuple[int, AnyFact]], list[L
     errors: list[LineError] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
+            continue
+        if len(line) * 4 > MAX_LINE_BYTES and len(line.encode()) > MAX_LINE_BYTES:
+            errors.append(LineError(number, "(line)", f"longer than {MAX_LINE_BYTES} bytes"))
             continue
         try:
             facts.append((number, parse_fact(line)))

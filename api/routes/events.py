@@ -14,7 +14,8 @@ from api.idempotency import answer_write
 from api.routes.common import CREATED, LAST_POSITION, AsOf, IdQuery, LedgerInstant, Limit
 from api.schemas import EventPage, WriteResult
 from ledger.errors import LineError, RejectedFacts
-from ledger.importing import parse_lines, split_lines
+from ledger.importing import parse_lines
+from ledger.jsontext import split_lines
 from projections.log import event_view, redacted_for
 
 router = APIRouter(tags=["events"], responses=ERRORS)

@@ -144,3 +144,123 @@ def test_an_id_at_the_documented_limit_is_accepted(http: Client) -> None:
     longest = "a" + "b" * 127
     answer = http.post_ndjson(ndjson({**signed(longest), "event_id": "x:" + "y" * 126}))
     assert answer.status_code == 201, answer.text
+
+
+# --- item 7: every error in the documented shape ---------------------------------------------
+
+
+def documented(answer: Any) -> dict[str, Any]:
+    assert answer.headers["content-type"] == "application/json", answer.text
+    body: dict[str, Any] = answer.json()
+    assert set(body) == {"error", "message", "problems"}, body
+    return body
+
+
+def test_unknown_routes_and_methods_answer_in_the_documented_shape(http: Client) -> None:
+    unknown = http.client.get("/no-such-thing", headers=http.headers)
+    assert unknown.status_code == 404
+    assert documented(unknown)["error"] == "not_found"
+    wrong = http.client.delete("/events", headers=http.headers)
+    assert wrong.status_code == 405
+    assert documented(wrong)["error"] == "not_allowed"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [(b"{", "application/json"), (b'{"a": "\xff"}', "application/json"), (b"a=1", "text/plain")],
+)
+def test_an_unparseable_body_answers_in_the_documented_shape(
+    http: Client, body: bytes, content_type: str
+) -> None:
+    answer = http.client.put(
+        "/accounts/acme/contract",
+        content=body,
+        headers={**http.headers, "Content-Type": content_type},
+    )
+    assert answer.status_code == 422, answer.text
+    assert documented(answer)["error"] == "invalid"
+
+
+# --- item 8: strict validation and limits -----------------------------------------------------
+
+
+def test_duplicate_keys_are_refused_naming_the_key(http: Client) -> None:
+    line = (
+        '{"type": "contract.signed", "account_id": "acme", "account_id": "beta", '
+        '"effective_from": "2026-01-01T00:00:00Z", "terms": {"template": "lifesize-extreme"}}\n'
+    )
+    answer = http.post_ndjson(line)
+    assert answer.status_code == 422, answer.text
+    assert fields(answer) == ["account_id"]
+    body = '{"effective_from": "2026-01-01T00:00:00Z", "terms": {"template": "x", "template": "y"}}'
+    answer = http.client.put(
+        "/accounts/acme/contract",
+        content=body.encode(),
+        headers={**http.headers, "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 422, answer.text
+    assert fields(answer) == ["template"]
+    assert http.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("terms", "field"),
+    [
+        ({"term": {"start": "2026-01-01", "months": True}}, "months"),
+        ({"term": {"start": "2026-01-01", "months": 12.0}}, "months"),
+        ({"availability": {"target_percent": 99.9}}, "target_percent"),
+        (
+            {"credits": {"monthly_fee": {"amount": 1000.5, "currency": "EUR"}}},
+            "amount",
+        ),
+    ],
+)
+def test_true_is_not_a_number_and_floats_are_not_decimals(
+    http: Client, terms: dict[str, Any], field: str
+) -> None:
+    answer = http.post_ndjson(
+        ndjson({**signed("acme"), "terms": {"template": "lifesize-extreme", **terms}})
+    )
+    assert answer.status_code == 422, answer.text
+    assert any(field in problem["field"] or field in problem["reason"]
+               for problem in answer.json()["problems"]), answer.text  # fmt: skip
+    renewal = {"type": "renewal.completed", "account_id": "acme", "at": "2027-01-03T09:00:00Z",
+               "term": True, "credit_applied": {"amount": "0", "currency": "EUR"}}  # fmt: skip
+    answer = http.post_ndjson(ndjson(renewal))
+    assert answer.status_code == 422
+    assert "term" in fields(answer)
+    assert http.count() == 0
+
+
+def test_too_many_credit_tiers_are_refused_naming_the_limit(http: Client) -> None:
+    tiers = [{"below_percent": "99", "credit_percent": "1"}] * 101
+    credits = {"monthly_fee": {"amount": "1000", "currency": "EUR"}, "availability_tiers": tiers}
+    answer = http.post_ndjson(
+        ndjson({**signed("acme"), "terms": {"template": "lifesize-extreme", "credits": credits}})
+    )
+    assert answer.status_code == 422, answer.text
+    assert "at most 100" in answer.text
+    accounts = [f"a{n}" for n in range(1001)]
+    answer = http.post_ndjson(ndjson(outage_started("o-1", "2026-04-05T12:00:00Z", accounts)))
+    assert answer.status_code == 422, answer.text
+    assert "at most 1000" in answer.text
+
+
+def test_a_line_longer_than_the_limit_is_refused_naming_it(http: Client) -> None:
+    fact = {**outage_started("o-1", "2026-04-05T12:00:00Z"), "source": "x" * (1 << 20)}
+    answer = http.post_ndjson(ndjson(signed("acme")) + ndjson(fact))
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["problems"] == [
+        {"field": "(line)", "reason": f"longer than {1 << 20} bytes", "line": 2}
+    ]
+
+
+def test_a_body_larger_than_the_limit_is_413(database_url: str) -> None:
+    from api.limits import RequestLimits
+
+    app = RequestLimits(create_app(Settings(database_url=database_url, follow=False)), 1000)
+    with TestClient(app) as client:
+        answer = client.post("/events", content=b"x" * 1001)
+    assert answer.status_code == 413
+    assert documented(answer)["error"] == "too_large"
+    assert "1000 bytes" in answer.json()["message"]

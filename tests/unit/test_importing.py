@@ -159,7 +159,7 @@ def test_valid_time_of_each_fact() -> None:
 
 
 def test_ndjson_is_split_on_newlines_only() -> None:
-    from ledger.importing import split_lines
+    from ledger.jsontext import split_lines
 
     text = 'a\r\n"b\u2028c\u0085d"\n\ne\n'
     assert split_lines(text) == ["a", '"b\u2028c\u0085d"', "", "e"]
