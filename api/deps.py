@@ -16,6 +16,7 @@ from ledger.errors import NotFound
 __all__ = [
     "Caller",
     "IdempotencyKey",
+    "MaybeCaller",
     "Operator",
     "StateDep",
     "hiding",
@@ -52,6 +53,19 @@ def caller(
 
 
 Caller = Annotated[ApiKey, Depends(caller)]
+
+
+def optional_caller(
+    app: StateDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    header: Annotated[str | None, Depends(_header)],
+) -> ApiKey | None:
+    """The valid key the request carries, or None (no key, or not a valid one)."""
+    presented = bearer.credentials if bearer is not None else header
+    return app.keys.verify(presented) if presented else None
+
+
+MaybeCaller = Annotated[ApiKey | None, Depends(optional_caller)]
 
 
 def operator(key: Caller) -> ApiKey:

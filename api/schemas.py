@@ -238,11 +238,13 @@ class Health(ApiModel):
 
 
 class Readiness(ApiModel):
+    """Ready or not; the details only for an operator's or auditor's key."""
+
     status: Literal["ready"]
-    store: str
-    last_position: int
-    projection_position: int
-    projection_lag_events: int
+    store: str | None = None
+    last_position: int | None = None
+    projection_position: int | None = None
+    projection_lag_events: int | None = None
 
 
 def page_info(total: int, offset: int, limit: int) -> PageInfo:

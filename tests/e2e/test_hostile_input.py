@@ -264,3 +264,17 @@ def test_a_body_larger_than_the_limit_is_413(database_url: str) -> None:
     assert answer.status_code == 413
     assert documented(answer)["error"] == "too_large"
     assert "1000 bytes" in answer.json()["message"]
+
+
+# --- item 10: /readyz ------------------------------------------------------------------------
+
+
+def test_readyz_without_a_key_says_only_that_it_is_ready(http: Client) -> None:
+    assert http.post_ndjson(ndjson(signed("acme"))).status_code == 201
+    for headers in ({}, {"Authorization": "Bearer slk_nope_nope"}, http.customer):
+        answer = http.client.get("/readyz", headers=headers)
+        assert answer.status_code == 200
+        assert answer.json() == {"status": "ready"}
+    detailed = http.client.get("/readyz", headers=http.headers).json()
+    assert detailed["last_position"] == 1
+    assert detailed["store"].split(":")[0] in ("sqlite", "postgresql")
