@@ -1,7 +1,7 @@
 """What every `sla-ledger` command shares: the typer app, output, errors and the services.
 
 Exit status: 0 success; 1 facts rejected or in conflict; 2 bad arguments; 3 the store cannot be
-reached; 4 the account, outage, ticket or term does not exist.
+reached (or there is no store at the path); 4 the account, outage, ticket or term does not exist.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from rich.console import Console
 
 from api.bootstrap import Services, open_services
 from api.settings import settings_from_environment
+from ledger.store.location import StoreLocation
 from ledger.timevalues import Month, parse_instant
 
 __all__ = [
@@ -95,9 +96,17 @@ def read_text(file: Path) -> str:
 
 
 @contextmanager
-def opened() -> Iterator[Services]:
-    """The services of the configured store, closed afterwards."""
-    services = open_services(settings_from_environment())
+def opened(*, create: bool = False) -> Iterator[Services]:
+    """The services of the configured store, closed afterwards.
+
+    Only `import`, `serve`, `keys` and `rebuild` create a store (`create`); every other command on
+    a SQLite path that does not exist says "no store at ..." (exit 3) and creates nothing.
+    """
+    settings = settings_from_environment()
+    location = StoreLocation.parse(settings.database_url)
+    if not create and location.backend == "sqlite" and not Path(location.path).is_file():
+        fail(3, f"no store at {location.path} (import facts first, or check the path)")
+    services = open_services(settings)
     try:
         yield services
     finally:

@@ -44,7 +44,7 @@ def import_facts(
     text = sys.stdin.read() if str(file) == "-" else read_text(file)
     lines = split_lines(text)
     started = time.perf_counter()
-    with opened() as services, _progress(len(lines), quiet=json_output) as advance:
+    with opened(create=True) as services, _progress(len(lines), quiet=json_output) as advance:
         facts, errors = parse_lines(lines)
         advance(len(lines) // 2)
         try:
