@@ -51,7 +51,7 @@ def open_services(
     Raises:
         StoreUnavailable: the store cannot be opened.
     """
-    ledger = open_ledger(settings.database_url)
+    ledger = open_ledger(settings.database_url, connect_timeout=settings.connect_timeout)
     return wire(ledger, page_size=settings.page_size, catch_up=catch_up, clock=clock)
 
 

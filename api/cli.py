@@ -15,6 +15,7 @@ from api import (
 )
 from api.cli_common import app, fail
 from ledger.errors import InvalidQuery, LedgerError, NotFound, StoreUnavailable
+from ledger.store.failures import STORE_FAILURES, store_unavailable
 
 __all__ = ["app", "cli_admin", "cli_facts", "cli_reports", "main"]
 
@@ -25,6 +26,8 @@ def main() -> None:
         app()
     except StoreUnavailable as error:
         fail(3, f"store unavailable: {error}")
+    except STORE_FAILURES as error:
+        fail(3, f"store unavailable: {store_unavailable(error)}")
     except NotFound as error:
         fail(4, str(error))
     except InvalidQuery as error:

@@ -18,6 +18,7 @@ from ledger.errors import (
     RejectedFacts,
     StoreUnavailable,
 )
+from ledger.store.failures import STORE_FAILURES, store_unavailable
 
 __all__ = [
     "ERRORS",
@@ -47,6 +48,8 @@ class IdempotencyConflict(LedgerError):
     """An Idempotency-Key was sent again with a different request."""
 
 
+RETRY_AFTER_SECONDS = 2  # what a 503 tells clients to wait before retrying
+
 _STATUS: dict[type[Exception], tuple[int, str]] = {
     RejectedFacts: (422, "rejected"),
     ConflictingFacts: (409, "conflict"),
@@ -70,6 +73,8 @@ def error_response(error: LedgerError) -> JSONResponse:
     ]
     body = ErrorBody(error=kind, message=str(error), problems=problems)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
 
@@ -77,6 +82,12 @@ def register_errors(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
     async def ledger_error(request: Request, error: LedgerError) -> JSONResponse:
         return error_response(error)
+
+    for failure in STORE_FAILURES:  # the store went away after start-up: 503, never 500
+
+        @app.exception_handler(failure)
+        async def store_failed(request: Request, error: Exception) -> JSONResponse:
+            return error_response(store_unavailable(error))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable
@@ -57,7 +58,8 @@ def answer_write(
     try:
         response = _answer(record)
     except BaseException:
-        app.keys.release(key.key_id, idempotency_key)
+        with contextlib.suppress(Exception):  # the store may be what failed: the key goes stale
+            app.keys.release(key.key_id, idempotency_key)
         raise
     if response.status_code < 500:
         app.keys.remember(

@@ -19,9 +19,11 @@ class Settings:
     follow: bool = True  # keep the read models current from a background thread
     poll_seconds: float = 0.2
     page_size: int = 500  # events the read models apply per transaction
+    connect_timeout: float = 2.0  # seconds to wait for a PostgreSQL connection (then 503 / exit 3)
 
 
 def settings_from_environment(*, follow: bool = True) -> Settings:
     """The store at `SLA_LEDGER_DATABASE_URL`, else the embedded default."""
     url = os.environ.get("SLA_LEDGER_DATABASE_URL") or DEFAULT_DATABASE_URL
-    return Settings(database_url=url, follow=follow)
+    timeout = float(os.environ.get("SLA_LEDGER_CONNECT_TIMEOUT") or 2.0)
+    return Settings(database_url=url, follow=follow, connect_timeout=timeout)
