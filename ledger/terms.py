@@ -256,6 +256,11 @@ class ContractTerms(TermsModel):
         return _check_zone(name)
 
     @model_validator(mode="after")
+    def _credits_can_be_computed(self) -> ContractTerms:
+        require_computable_credits(self)
+        return self
+
+    @model_validator(mode="after")
     def _ticket_credits_name_known_priorities(self) -> ContractTerms:
         if self.credits and self.credits.ticket_breach_credit_percent:
             known = set(self.support.priorities) if self.support else set()
@@ -273,3 +278,13 @@ class ContractTerms(TermsModel):
     def stored_form(self) -> dict[str, Any]:
         """The JSON form kept in events (Decimals as strings, dates as ISO)."""
         return self.model_dump(mode="json")
+
+
+def require_computable_credits(terms: ContractTerms) -> None:
+    """Rule `computable_credits`: availability credit tiers need an availability commitment (the
+    months they are measured against); without one they could never earn a credit: refused."""
+    if terms.credits and terms.credits.availability_tiers and terms.availability is None:
+        raise ValueError(
+            "credits.availability_tiers can never apply: the terms have no availability "
+            "section to measure months against (add availability, or drop the tiers)"
+        )

@@ -278,3 +278,15 @@ def test_readyz_without_a_key_says_only_that_it_is_ready(http: Client) -> None:
     detailed = http.client.get("/readyz", headers=http.headers).json()
     assert detailed["last_position"] == 1
     assert detailed["store"].split(":")[0] in ("sqlite", "postgresql")
+
+
+def test_terms_whose_credits_can_never_be_computed_are_refused(http: Client) -> None:
+    credits = {
+        "monthly_fee": {"amount": "100", "currency": "EUR"},
+        "availability_tiers": [{"below_percent": "99", "credit_percent": "10"}],
+    }
+    terms = {"term": {"start": "2026-01-01"}, "credits": credits}
+    answer = http.post_ndjson(ndjson({**signed("acme"), "terms": terms}))
+    assert answer.status_code == 422, answer.text
+    assert "can never apply" in answer.text
+    assert http.count() == 0
