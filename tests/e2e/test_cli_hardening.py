@@ -62,3 +62,9 @@ def test_keys_revoke_accepts_the_whole_key_and_never_echoes_it(database_url: str
     unknown = run(database_url, "keys", "revoke", "slk_000000000000_secretpart")
     assert unknown.returncode == 4
     assert "secretpart" not in unknown.stdout + unknown.stderr
+
+
+def test_a_customer_key_for_the_reserved_account_star_is_refused(sqlite_url: str) -> None:
+    result = run(sqlite_url, "keys", "create", "--role", "customer", "--account", "*")
+    assert result.returncode == 2, result.stderr
+    assert "not an account id" in result.stderr
