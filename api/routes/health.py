@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from api.deps import MaybeCaller, StateDep
 from api.errors import ERRORS
 from api.schemas import Health, Readiness
+from ledger.store.failures import ping
 
 router = APIRouter(tags=["health"])
 
@@ -26,6 +27,7 @@ def healthz() -> Health:
 def readyz(app: StateDep, key: MaybeCaller) -> Readiness:
     """The store is reachable (no key needed). With an operator's or auditor's key, also the
     store and how many events the read models still have to apply."""
+    ping(app.ledger.datastore)  # 503 at once when PostgreSQL is down
     head, _ = app.ledger.reader.head()
     if key is None or key.role == "customer":
         return Readiness(status="ready")
