@@ -18,6 +18,7 @@ from fastapi_offline import FastAPIOffline
 
 from api.bootstrap import open_services
 from api.errors import register_errors
+from api.limits import RequestLimits
 from api.observe import METRICS, configure_logging, log_event
 from api.routes import ROUTERS
 from api.settings import Settings, settings_from_environment
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.middleware("http")(_timed)
     register_errors(app)
     add_exports(app)
+    app.add_middleware(RequestLimits)
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(web.router)

@@ -52,7 +52,7 @@ def open_services(
     Raises:
         StoreUnavailable: the store cannot be opened.
     """
-    ledger = open_ledger(settings.database_url)
+    ledger = open_ledger(settings.database_url, connect_timeout=settings.connect_timeout)
     try:
         ledger.signer = load_signer(settings.key_file())
     except KeyFileError:

@@ -22,6 +22,7 @@ from api import cli_admin
 # isort: split
 from api.cli_common import app, fail
 from ledger.errors import InvalidQuery, LedgerError, NotFound, StoreUnavailable
+from ledger.store.failures import STORE_FAILURES, store_unavailable
 from ledger.store.keyfile import KeyFileError
 
 __all__ = ["app", "cli_admin", "cli_facts", "cli_proof", "cli_reports", "main"]
@@ -35,6 +36,8 @@ def main() -> None:
         fail(3, f"store unavailable: {error}")
     except KeyFileError as error:
         fail(3, str(error))
+    except STORE_FAILURES as error:
+        fail(3, f"store unavailable: {store_unavailable(error)}")
     except NotFound as error:
         fail(4, str(error))
     except InvalidQuery as error:

@@ -1,7 +1,7 @@
 """What every `sla-ledger` command shares: the typer app, output, errors and the services.
 
 Exit status: 0 success; 1 facts rejected or in conflict; 2 bad arguments; 3 the store cannot be
-reached; 4 the account, outage, ticket or term does not exist.
+reached (or there is no store at the path); 4 the account, outage, ticket or term does not exist.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from api.bootstrap import Services, open_services
 from api.observe import configure_logging
 from api.settings import Settings, SettingsError, load_settings
 from api.version import VERSION
+from ledger.store.location import StoreLocation
 from ledger.timevalues import Month, parse_instant
 
 __all__ = [
@@ -156,9 +157,17 @@ def settings(**values: Any) -> Settings:
 
 
 @contextmanager
-def opened() -> Iterator[Services]:
-    """The services of the configured store, closed afterwards."""
-    services = open_services(settings())
+def opened(*, create: bool = False) -> Iterator[Services]:
+    """The services of the configured store, closed afterwards.
+
+    Only `import`, `serve`, `keys` and `rebuild` create a store (`create`); every other command on
+    a SQLite path that does not exist says "no store at ..." (exit 3) and creates nothing.
+    """
+    config = settings()
+    location = StoreLocation.parse(config.database_url)
+    if not create and location.backend == "sqlite" and not Path(location.path).is_file():
+        fail(3, f"no store at {location.path} (import facts first, or check the path)")
+    services = open_services(config)
     try:
         yield services
     finally:

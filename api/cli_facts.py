@@ -29,6 +29,7 @@ from api.observe import observe_refusal, observe_write
 from ledger.application import RecordOutcome
 from ledger.errors import ConflictingFacts, RejectedFacts
 from ledger.importing import parse_lines
+from ledger.jsontext import split_lines
 from ledger.timevalues import format_instant
 from projections.log import iter_events, log_summary
 
@@ -42,9 +43,9 @@ def import_facts(
 ) -> None:
     """Validate a whole file of facts, then append all of them atomically (or none)."""
     text = sys.stdin.read() if str(file) == "-" else read_text(file)
-    lines = text.splitlines()
+    lines = split_lines(text)
     started = time.perf_counter()
-    with opened() as services, _progress(len(lines), quiet=json_output) as advance:
+    with opened(create=True) as services, _progress(len(lines), quiet=json_output) as advance:
         facts, errors = parse_lines(lines)
         advance(len(lines) // 2)
         try:

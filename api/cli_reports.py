@@ -165,7 +165,9 @@ def at_risk(
 @app.command("credits")
 def credits(
     account: Annotated[str, typer.Option("--account", help="The account.")],
-    term: Annotated[int | None, typer.Option("--term", help="Term number (1 = first).")] = None,
+    term: Annotated[
+        int | None, typer.Option("--term", min=1, max=1000, help="Term number (1 = first).")
+    ] = None,
     at: Annotated[
         str | None, typer.Option("--at", help="The term containing this instant.")
     ] = None,

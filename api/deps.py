@@ -17,6 +17,7 @@ __all__ = [
     "Caller",
     "IdempotencyKey",
     "Ingester",
+    "MaybeCaller",
     "Operator",
     "StateDep",
     "actor_of",
@@ -79,6 +80,19 @@ def ingester(key: Annotated[ApiKey, Depends(any_key)]) -> ApiKey:
 
 
 Ingester = Annotated[ApiKey, Depends(ingester)]
+
+
+def optional_caller(
+    app: StateDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    header: Annotated[str | None, Depends(header_scheme)],
+) -> ApiKey | None:
+    """The valid key the request carries, or None (no key, or not a valid one)."""
+    presented = bearer.credentials if bearer is not None else header
+    return app.keys.verify(presented) if presented else None
+
+
+MaybeCaller = Annotated[ApiKey | None, Depends(optional_caller)]
 
 
 def operator(key: Caller) -> ApiKey:

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.errors import InvalidQuery, NotFound
+from ledger.importing import ID_PATTERN
 from ledger.store.schema import Component, ensure_schema
 
 __all__ = ["ApiKey", "KeyStore", "Role", "StoredAnswer"]
@@ -115,6 +117,8 @@ class KeyStore:
             raise InvalidQuery(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
         if (role == "customer") != (account_id is not None):
             raise InvalidQuery("a customer key needs --account; other roles take none")
+        if account_id is not None and not re.fullmatch(ID_PATTERN, account_id):
+            raise InvalidQuery(f"{account_id!r} is not an account id ({ID_PATTERN})")
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         created = datetime.now(UTC)
         self._execute(
@@ -188,16 +192,51 @@ class KeyStore:
             "WHERE key_id = ? AND idempotency_key = ?",
             (key_id, idempotency_key),
         )
-        return StoredAnswer(rows[0][0], rows[0][1], rows[0][2]) if rows else None
+        return StoredAnswer(rows[0][0], rows[0][1], rows[0][2]) if rows else None  # 0: pending
+
+    def reserve(
+        self, key_id: str, idempotency_key: str, request_hash: str, stale_seconds: float
+    ) -> bool:
+        """Reserve `idempotency_key` for one request, atomically; True if this caller won it.
+
+        The reservation is a row with status 0 (no answer yet), inserted with ON CONFLICT DO
+        NOTHING, so of requests racing with the same key exactly one inserts it. A reservation
+        older than `stale_seconds` (its process died before answering) is taken over.
+        """
+        now = datetime.now(UTC)
+        won = self._returning(
+            "INSERT INTO {answers} VALUES (?, ?, ?, 0, '', ?) "
+            "ON CONFLICT (key_id, idempotency_key) DO NOTHING RETURNING key_id",
+            (key_id, idempotency_key, request_hash, now.isoformat()),
+        )
+        if won:
+            return True
+        stale = (now - timedelta(seconds=stale_seconds)).isoformat()
+        return self._returning(
+            "UPDATE {answers} SET request_hash = ?, created_at = ? WHERE key_id = ? AND "
+            "idempotency_key = ? AND status_code = 0 AND created_at < ? RETURNING key_id",
+            (request_hash, now.isoformat(), key_id, idempotency_key, stale),
+        )
 
     def remember(self, key_id: str, idempotency_key: str, answer: StoredAnswer) -> None:
-        """Keep the first answer; a concurrent duplicate that lost the race changes nothing."""
-        conflict = "ON CONFLICT (key_id, idempotency_key) DO NOTHING"
+        """Store the answer of the request that holds the reservation."""
         self._execute(
-            "INSERT INTO {answers} VALUES (?, ?, ?, ?, ?, ?) " + conflict,
-            (key_id, idempotency_key, answer.request_hash, answer.status_code, answer.body,
-             datetime.now(UTC).isoformat()),
-        )  # fmt: skip
+            "UPDATE {answers} SET status_code = ?, body = ? "
+            "WHERE key_id = ? AND idempotency_key = ? AND status_code = 0",
+            (answer.status_code, answer.body, key_id, idempotency_key),
+        )
+
+    def release(self, key_id: str, idempotency_key: str) -> None:
+        """Give a reservation up unanswered (the request failed; a retry may try again)."""
+        self._execute(
+            "DELETE FROM {answers} WHERE key_id = ? AND idempotency_key = ? AND status_code = 0",
+            (key_id, idempotency_key),
+        )
+
+    def _returning(self, sql: str, params: Sequence[Any]) -> bool:
+        with self._cursor(commit=True) as cursor:
+            cursor.execute(self._sql(sql), params)
+            return bool(cursor.fetchall())
 
 
 def _key(row: tuple[Any, ...]) -> ApiKey:

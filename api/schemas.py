@@ -15,7 +15,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from ledger import importing as f
 from ledger.application import RecordOutcome
 from ledger.receipts import Receipt
-from ledger.timevalues import Month, require_ledger_year
+from ledger.timevalues import Month, require_ledger_year, require_offset_in_range
 from projections.availability import Breach, BreachList
 from projections.credits import Adjustment, AdjustmentList
 from projections.log import EventView
@@ -45,9 +45,9 @@ def checked_month(text: str) -> str:
 
 
 def checked_instant(value: datetime) -> datetime:
-    """Accept an instant only inside the years the ledger holds."""
+    """Accept an instant only inside the years the ledger holds, with a real UTC offset."""
     require_ledger_year(value)
-    return value
+    return require_offset_in_range(value)
 
 
 MonthField: TypeAlias = Annotated[
@@ -168,7 +168,15 @@ class ErrorBody(ApiModel):
     """Every error answer: what went wrong, and where."""
 
     error: Literal[
-        "rejected", "conflict", "not_found", "invalid", "unauthorized", "forbidden", "unavailable"
+        "rejected",
+        "conflict",
+        "not_found",
+        "invalid",
+        "unauthorized",
+        "forbidden",
+        "not_allowed",
+        "too_large",
+        "unavailable",
     ]
     message: str
     problems: list[Problem] = []
@@ -233,12 +241,16 @@ class Health(ApiModel):
 
 
 class Readiness(ApiModel):
+    """Ready or not; the details only for an operator's or auditor's key."""
+
     status: Literal["ready"]
-    store: str
-    last_position: int
-    projection_position: int
-    projection_lag_events: int
-    follows: bool = False  # this process keeps the read models current (holds the follower lock)
+    store: str | None = None
+    last_position: int | None = None
+    projection_position: int | None = None
+    projection_lag_events: int | None = None
+    follows: bool | None = (
+        None  # this process keeps the read models current (holds the follower lock)
+    )
 
 
 def page_info(total: int, offset: int, limit: int) -> PageInfo:

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     alert_scope_label: str = "sla_scope"  # an alert with this label = "all" concerns every account
     alert_accounts_label: str = "sla_accounts"  # or this label: comma-separated account ids
     metrics_public: bool = False  # GET /metrics without a key (else an operator or auditor key)
+    connect_timeout: float = Field(2.0, gt=0)  # seconds to wait for PostgreSQL (then 503 / exit 3)
 
     signing_key_file: str | None = None  # None: beside an SQLite store, else in the cwd
     ui_secret: str | None = None  # signs web-view cookies; None: a new one per process

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,11 +29,14 @@ from pydantic import (
 )
 
 from ledger.errors import FactRejected, LineError
-from ledger.terms import MaintenanceKind, Money
-from ledger.timevalues import parse_instant, require_ledger_year
+from ledger.jsontext import MAX_LINE_BYTES, DuplicateKey, decode_json
+from ledger.terms import MaintenanceKind, Money, WholeNumber
+from ledger.timevalues import parse_instant, require_ledger_year, require_offset_in_range
 
 __all__ = [
     "FACT_TYPES",
+    "ID_MAX_LENGTH",
+    "ID_PATTERN",
     "AnyFact",
     "Fact",
     "fact_adapter",
@@ -44,14 +48,35 @@ __all__ = [
 def _instant(value: object) -> object:
     if isinstance(value, datetime):
         require_ledger_year(value)
-        return value
+        return require_offset_in_range(value)
     if not isinstance(value, str):
         raise ValueError("expected an ISO 8601 date-time string with a UTC offset")
     return parse_instant(value)
 
 
 Instant = Annotated[datetime, BeforeValidator(_instant)]
-Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\s\x00-\x1f\x7f]+$")]
+# Rule `identifiers`: accounts, outages, maintenance windows, tickets and event ids are 1-128
+# characters: a letter or digit, then letters, digits and `_ . : @ + -`. So `*` (the scope index's
+# key for "every account") and other sentinels cannot be written; `auto:` starts only the ids the
+# ledger derives itself (`ledger.idempotency`), so a client's event_id may not start with it.
+ID_MAX_LENGTH = 128
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@+\-]*$"
+RESERVED_EVENT_ID_PREFIX = "auto:"
+
+
+def client_event_id(value: str) -> str:
+    """Refuse a client's event_id in the namespace of derived ids (`auto:`)."""
+    if value.lower().startswith(RESERVED_EVENT_ID_PREFIX):
+        raise ValueError(
+            f"event ids starting with {RESERVED_EVENT_ID_PREFIX!r} are reserved for the ids the "
+            "ledger derives; choose another"
+        )
+    return value
+
+
+MAX_ACCOUNTS = 1000  # accounts one outage or maintenance window names
+Identifier = Annotated[str, Field(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
+EventId = Annotated[Identifier, AfterValidator(client_event_id)]
 Priority = Annotated[
     str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 ]
@@ -62,7 +87,7 @@ class FactModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     VALID_TIME: ClassVar[str] = "at"  # the field that says when the fact happened
 
-    event_id: Identifier | None = None
+    event_id: EventId | None = None
 
     @property
     def valid_at(self) -> datetime | None:
@@ -105,7 +130,7 @@ class ScopedFact(FactModel):
     """Outages and maintenance apply to all accounts (`"scope": "all"`) or to `accounts`."""
 
     scope: Literal["all"] | None = None
-    accounts: list[Identifier] | None = None
+    accounts: Annotated[list[Identifier], Field(max_length=MAX_ACCOUNTS)] | None = None
 
     @model_validator(mode="after")
     def _one_scope(self) -> ScopedFact:
@@ -237,7 +262,7 @@ class RenewalCompleted(FactModel):
     account_id: Identifier
     at: Instant
     credit_applied: Money
-    term: Annotated[int, Field(ge=1, le=1000)] | None = None
+    term: Annotated[WholeNumber, Field(ge=1, le=1000)] | None = None
 
 
 AnyFact = (
@@ -273,9 +298,13 @@ def parse_fact(raw: str | bytes | dict[str, Any]) -> AnyFact:
         FactRejected: with every problem found (field and reason).
     """
     try:
-        if isinstance(raw, dict):
-            return fact_adapter.validate_python(raw)
-        return fact_adapter.validate_json(raw)
+        decoded = raw if isinstance(raw, dict) else decode_json(raw)
+    except DuplicateKey as duplicate:
+        raise FactRejected([(duplicate.key, "the key appears twice in one object")]) from None
+    except ValueError as error:
+        raise FactRejected([("(line)", f"not valid JSON: {error}")]) from None
+    try:
+        return fact_adapter.validate_python(decoded)
     except ValidationError as error:
         raise FactRejected(_describe(error, raw)) from None
 
@@ -290,6 +319,9 @@ def parse_lines(lines: Iterable[str]) -> tuple[list[tuple[int, AnyFact]], list[L
     errors: list[LineError] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
+            continue
+        if len(line) * 4 > MAX_LINE_BYTES and len(line.encode()) > MAX_LINE_BYTES:
+            errors.append(LineError(number, "(line)", f"longer than {MAX_LINE_BYTES} bytes"))
             continue
         try:
             facts.append((number, parse_fact(line)))

@@ -7,13 +7,22 @@ on the code or library versions of the day of the replay.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    field_validator,
+    model_validator,
+)
 
 from ledger.timevalues import contract_zone, require_ledger_year
 
@@ -54,7 +63,25 @@ MaintenanceKind = Literal["scheduled", "emergency", "customer_requested"]
 MAINTENANCE_KINDS: tuple[MaintenanceKind, ...] = ("scheduled", "emergency", "customer_requested")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=12, decimal_places=6)]
+
+
+def exact_number(value: object) -> object:
+    """Rule `exact_numbers`: amounts and percentages are decimal strings (or whole JSON numbers);
+    a JSON number with a fraction or exponent (a binary float) or `true`/`false` is refused."""
+    if isinstance(value, bool | float):
+        raise ValueError(f'give a decimal string such as "99.95", not {json.dumps(value)}')
+    return value
+
+
+# Limits (README "Limits and errors"): lists in terms are bounded so one contract cannot make every
+# report slow; past a limit the terms are refused with 422 naming the field and the limit.
+MAX_TIERS = 100
+MAX_NAMED = 100  # calendars, priorities
+MAX_HOLIDAYS = 5000  # holiday dates (a spec expands to about 15 a year for 11 years)
+
+ExactDecimal = Annotated[Decimal, BeforeValidator(exact_number)]
+WholeNumber = Annotated[int, Strict()]  # `true` is not 1, and 12.0 is not a count
+Percent = Annotated[ExactDecimal, Field(ge=0, le=100, max_digits=12, decimal_places=6)]
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 _WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
@@ -72,10 +99,10 @@ def _check_zone(name: str) -> str:
 class AvailabilityTerms(TermsModel):
     """The availability commitment (cloud video SLA)."""
 
-    target_percent: Annotated[Decimal, Field(gt=0, le=100, max_digits=12, decimal_places=6)] = (
-        Decimal("99.9")
-    )
-    min_outage_seconds: Annotated[int, Field(ge=0, le=86_400)] = 300
+    target_percent: Annotated[
+        ExactDecimal, Field(gt=0, le=100, max_digits=12, decimal_places=6)
+    ] = Decimal("99.9")
+    min_outage_seconds: Annotated[WholeNumber, Field(ge=0, le=86_400)] = 300
     excluded_maintenance_kinds: tuple[MaintenanceKind, ...] = MAINTENANCE_KINDS
     threshold: Literal["after_exclusions", "before_exclusions"] = "after_exclusions"
     # A maintenance window declared after it began: excluded from its start (the vendor's
@@ -86,8 +113,8 @@ class AvailabilityTerms(TermsModel):
 class HolidayList(TermsModel):
     """Explicit public-holiday dates, and a note of where they came from."""
 
-    dates: tuple[date, ...] = ()
-    source: str = "explicit list"
+    dates: Annotated[tuple[date, ...], Field(max_length=MAX_HOLIDAYS)] = ()
+    source: Annotated[str, Field(max_length=200)] = "explicit list"
 
     @field_validator("dates")
     @classmethod
@@ -141,7 +168,7 @@ class Target(TermsModel):
     """One commitment: reach `metric` within `seconds` of time open on `calendar`."""
 
     metric: Literal["response", "resolution"]
-    seconds: Annotated[int, Field(gt=0, le=365 * 86_400)]
+    seconds: Annotated[WholeNumber, Field(gt=0, le=365 * 86_400)]
     calendar: Name
 
 
@@ -162,8 +189,8 @@ class PriorityTerms(TermsModel):
 class SupportTerms(TermsModel):
     """The support-ticket commitment (studio-hardware SLA)."""
 
-    calendars: dict[Name, BusinessCalendar]
-    priorities: dict[Name, PriorityTerms]
+    calendars: Annotated[dict[Name, BusinessCalendar], Field(max_length=MAX_NAMED)]
+    priorities: Annotated[dict[Name, PriorityTerms], Field(max_length=MAX_NAMED)]
     priority_change: Literal["retroactive", "from_change"] = "retroactive"
 
     @model_validator(mode="after")
@@ -179,7 +206,7 @@ class SupportTerms(TermsModel):
 
 
 class Money(TermsModel):
-    amount: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)]
+    amount: Annotated[ExactDecimal, Field(ge=0, max_digits=18, decimal_places=6)]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 
@@ -194,7 +221,7 @@ class CreditTerms(TermsModel):
     """Service credits, as percentages of the monthly fee."""
 
     monthly_fee: Money
-    availability_tiers: tuple[CreditTier, ...] = ()
+    availability_tiers: Annotated[tuple[CreditTier, ...], Field(max_length=MAX_TIERS)] = ()
     ticket_breach_credit_percent: dict[Name, Percent] = {}
     monthly_cap_percent: Percent = Decimal(100)
     term_cap_percent: Percent = Decimal(100)
@@ -204,7 +231,7 @@ class SubscriptionTerm(TermsModel):
     """The subscription term: from `start` (a local date in the contract's zone) for `months`."""
 
     start: date
-    months: Annotated[int, Field(ge=1, le=120)] = 12
+    months: Annotated[WholeNumber, Field(ge=1, le=120)] = 12
 
     @field_validator("start")
     @classmethod
@@ -229,6 +256,11 @@ class ContractTerms(TermsModel):
         return _check_zone(name)
 
     @model_validator(mode="after")
+    def _credits_can_be_computed(self) -> ContractTerms:
+        require_computable_credits(self)
+        return self
+
+    @model_validator(mode="after")
     def _ticket_credits_name_known_priorities(self) -> ContractTerms:
         if self.credits and self.credits.ticket_breach_credit_percent:
             known = set(self.support.priorities) if self.support else set()
@@ -246,3 +278,13 @@ class ContractTerms(TermsModel):
     def stored_form(self) -> dict[str, Any]:
         """The JSON form kept in events (Decimals as strings, dates as ISO)."""
         return self.model_dump(mode="json")
+
+
+def require_computable_credits(terms: ContractTerms) -> None:
+    """Rule `computable_credits`: availability credit tiers need an availability commitment (the
+    months they are measured against); without one they could never earn a credit: refused."""
+    if terms.credits and terms.credits.availability_tiers and terms.availability is None:
+        raise ValueError(
+            "credits.availability_tiers can never apply: the terms have no availability "
+            "section to measure months against (add availability, or drop the tiers)"
+        )

@@ -33,6 +33,7 @@ __all__ = [
     "parse_duration",
     "parse_instant",
     "require_ledger_year",
+    "require_offset_in_range",
     "seconds_between",
 ]
 
@@ -77,7 +78,7 @@ def parse_instant(text: str) -> datetime:
     if "T" not in text.upper() and " " not in text:
         raise ValueError(f"{text!r} is a date, not a date-time with a UTC offset")
     require_ledger_year(value)
-    return require_aware(value)
+    return require_offset_in_range(require_aware(value))
 
 
 # Years a ledger can hold: wide enough for any contract, narrow enough that a month's bounds in any
@@ -87,11 +88,34 @@ LAST_YEAR = 9998
 
 
 def require_ledger_year(value: datetime | date) -> None:
-    """Reject dates and instants outside the years a ledger holds (FIRST_YEAR..LAST_YEAR)."""
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+    """Reject dates and instants outside the years a ledger holds (FIRST_YEAR..LAST_YEAR).
+
+    An aware instant is checked both as written and in UTC: 1900-01-01T00:30+01:00 is in 1899.
+    """
+    inside = FIRST_YEAR <= value.year <= LAST_YEAR
+    if inside and isinstance(value, datetime) and value.utcoffset() is not None:
+        inside = FIRST_YEAR <= value.astimezone(UTC).year <= LAST_YEAR
+    if not inside:
         raise ValueError(
             f"{value.isoformat()} is outside the years a ledger holds ({FIRST_YEAR}-{LAST_YEAR})"
         )
+
+
+# The UTC offsets real time zones use (-12:00 to +14:00, rounded out to +-14:00). Python accepts
+# offsets up to 23:59 and SQLite stores anything, but PostgreSQL refuses offsets past 15:59; one
+# rule for both stores: an instant written with an offset beyond +-14:00 is refused.
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+def require_offset_in_range(value: datetime) -> datetime:
+    """Rule `utc_offsets`: refuse an instant whose UTC offset is beyond +-14:00."""
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise ValueError(
+            f"{value.isoformat()} has a UTC offset beyond +-14:00 (real time zones use "
+            "-12:00 to +14:00)"
+        )
+    return value
 
 
 def require_aware(value: datetime) -> datetime:

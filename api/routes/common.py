@@ -16,13 +16,14 @@ from api.keys import ApiKey
 from api.schemas import MONTH_PATTERN, WriteResult, checked_instant, checked_month
 from ledger.application import RecordOutcome
 from ledger.errors import FactRejected, NotFound, RejectedFacts
-from ledger.importing import parse_fact
+from ledger.importing import ID_MAX_LENGTH, ID_PATTERN, parse_fact
 from ledger.timevalues import format_instant
 
 __all__ = [
     "CREATED",
     "LAST_POSITION",
     "AsOf",
+    "IdQuery",
     "Identifier",
     "LedgerInstant",
     "Limit",
@@ -42,7 +43,8 @@ MonthQuery = Annotated[
 ]
 # Positions are 64-bit signed integers in both stores.
 LAST_POSITION = 2**63 - 1
-Identifier = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[^\s\x00-\x1f\x7f]+$")]
+Identifier = Annotated[str, Path(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
+IdQuery = Annotated[str, Query(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
 LedgerInstant = Annotated[AwareDatetime, AfterValidator(checked_instant)]
 AsOf = Annotated[
     LedgerInstant | None,

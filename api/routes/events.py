@@ -11,9 +11,11 @@ from fastapi.responses import JSONResponse
 from api.deps import Caller, IdempotencyKey, Operator, StateDep, actor_of, visible
 from api.errors import ERRORS, WRITE_ERRORS
 from api.idempotency import answer_write
-from api.routes.common import CREATED, LAST_POSITION, AsOf, LedgerInstant, Limit
+from api.routes.common import CREATED, LAST_POSITION, AsOf, IdQuery, LedgerInstant, Limit
 from api.schemas import EventPage, WriteResult
+from ledger.errors import LineError, RejectedFacts
 from ledger.importing import parse_lines
+from ledger.jsontext import split_lines
 from projections.log import event_view, redacted_for
 
 router = APIRouter(tags=["events"], responses=ERRORS)
@@ -37,9 +39,10 @@ async def import_events(
     """Facts in the import format (NDJSON), appended atomically: all of them or none."""
     raw = await request.body()
     try:
-        lines = raw.decode("utf-8").splitlines()
-    except UnicodeDecodeError:
-        lines = ["not UTF-8 text"]
+        lines = split_lines(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise RejectedFacts([LineError(line, "(line)", "not UTF-8 text")]) from None
 
     def record() -> Any:
         facts, errors = parse_lines(lines)
@@ -53,7 +56,7 @@ async def import_events(
 def events(
     app: StateDep,
     key: Caller,
-    account_id: Annotated[str | None, Query(max_length=128)] = None,
+    account_id: IdQuery | None = None,
     valid_from: Annotated[LedgerInstant | None, Query(alias="from")] = None,
     valid_to: Annotated[LedgerInstant | None, Query(alias="to")] = None,
     as_of: AsOf = None,

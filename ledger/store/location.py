@@ -7,6 +7,7 @@ postgresql://user[:password]@host[:port]/dbname[?schema=name]
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -73,8 +74,13 @@ class StoreLocation:
         schema = "" if self.schema == "public" else f"?schema={self.schema}"
         return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}{schema}"
 
-    def application_env(self) -> dict[str, str]:
-        """The `eventsourcing` environment for this location (keys prefixed, so they win)."""
+    def application_env(self, connect_timeout: float = 2.0) -> dict[str, str]:
+        """The `eventsourcing` environment for this location (keys prefixed, so they win).
+
+        `connect_timeout` (seconds; the library takes whole seconds, at least 1) is also the
+        pool's checkout timeout; connections are checked before use (pre-ping), so after a
+        PostgreSQL restart the pool replaces dead connections by itself.
+        """
         prefix = _APPLICATION_NAME.upper() + "_"
         if self.backend == "sqlite":
             env = {
@@ -93,7 +99,8 @@ class StoreLocation:
                 "POSTGRES_PASSWORD": self.password,
                 "POSTGRES_SCHEMA": self.schema,
                 "POSTGRES_LOCK_TIMEOUT": "30",
-                "POSTGRES_CONNECT_TIMEOUT": "10",
+                "POSTGRES_CONNECT_TIMEOUT": str(max(1, math.ceil(connect_timeout))),
+                "POSTGRES_PRE_PING": "y",
                 "POSTGRES_POOL_SIZE": "4",
                 "POSTGRES_MAX_OVERFLOW": "16",
                 "POSTGRES_ENABLE_DB_FUNCTIONS": "n",

@@ -20,8 +20,11 @@ from ledger.store.sqlite import LedgerSQLiteRecorder
 __all__ = ["open_ledger"]
 
 
-def open_ledger(url: str) -> SlaLedger:
+def open_ledger(url: str, *, connect_timeout: float = 2.0) -> SlaLedger:
     """Open the store at `url`, creating (or upgrading) its schema the first time.
+
+    `connect_timeout` bounds the wait for a PostgreSQL connection, at opening and on every later
+    checkout from the pool (a request then fails with StoreUnavailable instead of hanging).
 
     Raises:
         StoreUnavailable: the URL is unusable or the database cannot be reached.
@@ -30,7 +33,8 @@ def open_ledger(url: str) -> SlaLedger:
     try:
         if location.backend == "sqlite":
             _ensure_directory(location.path)
-        ledger = SlaLedger(env=location.application_env(), location=location.describe())
+        env = location.application_env(connect_timeout=connect_timeout)
+        ledger = SlaLedger(env=env, location=location.describe())
         recorder = ledger.recorder
         assert isinstance(recorder, LedgerSQLiteRecorder | LedgerPostgresRecorder)
         events = Component("events", 2, recorder.create_table, {1: recorder.upgrade_to_chain})

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import pytest
 
 from api.version import VERSION
 from tests.e2e.test_cli_import import run
-from tests.factories import ndjson, outage, signed
+from tests.factories import ndjson, outage, outage_started, signed
 
 
 def free_port() -> int:
@@ -37,7 +38,7 @@ class Served:
 
 @pytest.fixture
 def served(database_url: str) -> Iterator[Served]:
-    assert run(database_url, "events").returncode == 0  # creates the tables before the server
+    assert run(database_url, "keys", "list").returncode == 0  # creates the store before the server
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
@@ -116,3 +117,43 @@ def test_write_and_read_over_http_then_shut_down_cleanly(served: Served) -> None
     assert output.splitlines()[-1] == "sla-ledger stopped"
     events = run(served.database_url, "events", "--json")
     assert events.stdout.count('"position"') == 4
+
+
+RACERS = 8
+ROUNDS = 10
+
+
+def race(client: httpx.Client, operator: dict[str, str], round_: int) -> list[httpx.Response]:
+    """RACERS requests at once with one Idempotency-Key: half the same body, half different."""
+    answers: list[httpx.Response] = []
+    gate = threading.Barrier(RACERS)
+
+    def send(racer: int) -> None:
+        outage = f"o-{round_}-{'same' if racer % 2 == 0 else racer}"
+        body = ndjson(outage_started(outage, "2026-04-05T12:00:00Z"))
+        gate.wait(timeout=30)
+        headers = {**operator, "Idempotency-Key": f"round-{round_}"}
+        answers.append(client.post("/events", content=body, headers=headers))
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
+def test_requests_racing_with_one_idempotency_key_record_once(served: Served) -> None:
+    operator = {"Authorization": f"Bearer {key(served.database_url, '--role', 'operator')}"}
+    with httpx.Client(base_url=served.base_url, timeout=60) as client:
+        assert client.post("/events", content=ndjson(signed("acme")), headers=operator).is_success
+        for round_ in range(ROUNDS):
+            answers = race(client, operator, round_)
+            assert len(answers) == RACERS
+            assert all(a.status_code in (200, 201, 409) for a in answers), [
+                (a.status_code, a.text) for a in answers
+            ]
+            successes = {a.text for a in answers if a.is_success}
+            assert len(successes) == 1  # the one answer, returned to every same-body request
+        listed = client.get("/events", params={"limit": 1000}, headers=operator)
+    assert len(listed.json()["events"]) == 1 + ROUNDS  # the contract, one outage per round

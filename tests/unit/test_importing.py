@@ -156,3 +156,12 @@ def test_valid_time_of_each_fact() -> None:
     assert parse_fact(signed(effective_from="2026-01-01T00:00:00+01:00")).valid_at is not None
     retraction = parse_fact({"type": "outage.retracted", "outage_id": "o", "reason": "test"})
     assert retraction.valid_at is None
+
+
+def test_ndjson_is_split_on_newlines_only() -> None:
+    from ledger.jsontext import split_lines
+
+    text = 'a\r\n"b\u2028c\u0085d"\n\ne\n'
+    assert split_lines(text) == ["a", '"b\u2028c\u0085d"', "", "e"]
+    assert split_lines("a") == ["a"]
+    assert split_lines("") == []
