@@ -187,20 +187,22 @@ def changed_fields(old: MonthOutcome | None, new: MonthOutcome) -> list[str]:
 
 
 def proposed_terms(written: dict[str, Any], contract: ContractState) -> ContractTerms:
-    """Proposed terms for a what-if replay, completed from the contract: unless they say so, they
-    keep its time zone and its subscription term (a proposal changes the rules, not the term).
+    """Proposed terms for a what-if replay: a patch of the contract's current terms (rule
+    `patch_terms`). Written whole (`"replace": true`) they still keep its time zone and its
+    subscription term unless they say so (a proposal changes the rules, not the term).
 
     Raises:
         InvalidQuery: the terms are invalid, or measure months in another time zone.
     """
     current = contract.versions[-1].terms
     filled = dict(written)
-    filled.setdefault("timezone", current.timezone)
-    filled.setdefault(
-        "term", {"start": current.term.start.isoformat(), "months": current.term.months}
-    )
+    if filled.get("replace") is True:
+        filled.setdefault("timezone", current.timezone)
+        filled.setdefault(
+            "term", {"start": current.term.start.isoformat(), "months": current.term.months}
+        )
     try:
-        terms = expand_terms(filled, contract.starts_at)
+        terms = expand_terms(filled, contract.starts_at, current)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors()

@@ -430,7 +430,10 @@ def test_putting_the_same_contract_twice_signs_it_once(api: Api) -> None:
         "terms": {"template": "lifesize-extreme", "availability": {"target_percent": "99.95"}},
     }
     assert api.call("operator", "PUT", "/accounts/gamma/contract", json=stricter).status_code == 201
-    restored = api.call("operator", "PUT", "/accounts/gamma/contract", json=body)
+    patch = api.call("operator", "PUT", "/accounts/gamma/contract", json=body)
+    assert patch.status_code == 200  # rule `patch_terms`: naming the template changes nothing
+    whole = {**body, "terms": {"replace": True, "template": "lifesize-extreme"}}
+    restored = api.call("operator", "PUT", "/accounts/gamma/contract", json=whole)
     assert restored.status_code == 201  # the January terms are those of the signing again
     events = api.call("operator", "GET", "/events?account_id=gamma").json()["events"]
     assert [e["type"] for e in events] == ["contract.signed"] + ["contract.amended"] * 3
