@@ -10,6 +10,7 @@ import typer
 from api.cli_common import app, err, opened, out
 from api.settings import settings_from_environment
 from ledger.timevalues import format_instant
+from ledger.warnings import without_contract
 
 __all__ = ["create_key", "list_keys", "project", "rebuild", "revoke_key", "serve"]
 
@@ -25,7 +26,10 @@ def create_key(
     """Create a key; it is shown once and only its hash is stored."""
     with opened() as services:
         key, secret = services.keys.create(role, account)
+        unbound = account is not None and not services.ledger.has_contract(account)
     err.print(f"created key {key.key_id} ({key.role}{', ' + account if account else ''})")
+    for name, message in without_contract(account) if account and unbound else []:
+        err.print(f"warning: {name}: {message}", markup=False)
     out.print(secret, markup=False)
 
 

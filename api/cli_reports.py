@@ -19,6 +19,7 @@ from api.cli_common import (
     AsOfOption,
     JsonOption,
     app,
+    err,
     fail,
     instant_option,
     month_option,
@@ -191,6 +192,10 @@ def replay(
     if json_output:
         print_json(found)
         return
+    for warning in found.warnings:
+        err.print(
+            f"warning: {warning.account_id}: {warning.field}: {warning.message}", markup=False
+        )
     show.replay(out, found)
 
 

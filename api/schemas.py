@@ -30,6 +30,7 @@ __all__ = [
     "Readiness",
     "RecordedEvent",
     "ReplayRequest",
+    "WarningItem",
     "WriteResult",
 ]
 
@@ -135,12 +136,21 @@ class RecordedEvent(ApiModel):
     recorded_at: datetime
 
 
+class WarningItem(ApiModel):
+    """Recorded, but probably not meant (rule `warnings`); a warning never blocks a write."""
+
+    line: int | None
+    field: str
+    message: str
+
+
 class WriteResult(ApiModel):
-    """What a write stored: every event's id, position and recorded time."""
+    """What a write stored: every event's id, position and recorded time, and any warnings."""
 
     recorded: int
     duplicates: int
     events: list[RecordedEvent]
+    warnings: list[WarningItem] = []
 
     @classmethod
     def of(cls, outcome: RecordOutcome) -> WriteResult:
@@ -153,6 +163,10 @@ class WriteResult(ApiModel):
                     status=fact.status, position=fact.position, recorded_at=fact.recorded_at,
                 )
                 for fact in outcome.facts
+            ],
+            warnings=[
+                WarningItem(line=item.line, field=item.field, message=item.message)
+                for item in outcome.warnings
             ],
         )  # fmt: skip
 

@@ -9,7 +9,7 @@ with the same content are reported as duplicates and not appended again.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, cast
 from uuid import UUID
@@ -34,6 +34,8 @@ from ledger.idempotency import (
 )
 from ledger.store.ports import EventIndex, LedgerReader, WriteReceipt
 from ledger.store.scopes import scopes_of
+from ledger.terms import ContractTerms
+from ledger.warnings import FactWarning, off_midnight, removed_commitments, renewal_without_credits
 from ledger.workspace import Workspace, referenced_entities
 
 __all__ = ["RecordOutcome", "RecordedFact", "SlaLedger"]
@@ -56,6 +58,7 @@ class RecordedFact:
 @dataclass(frozen=True)
 class RecordOutcome:
     facts: list[RecordedFact]
+    warnings: list[FactWarning] = field(default_factory=list)
 
     @property
     def recorded(self) -> int:
@@ -156,6 +159,10 @@ class SlaLedger(Application[UUID]):
             amended = amended.model_copy(update={"event_id": restated})
         return self.record([(1, amended)])
 
+    def has_contract(self, account_id: str) -> bool:
+        """Whether a contract was ever signed for `account_id`."""
+        return bool(self.reader.load_for_write([], [contract_id(account_id)])[1])
+
     def workspace(self, batch: Sequence[tuple[int, f.AnyFact]], event_ids: list[str]) -> Workspace:
         """Every entity the batch names, and which of `event_ids` are stored, in one read; then
         the contracts of tickets whose priority changes (found via the ticket)."""
@@ -199,6 +206,7 @@ class SlaLedger(Application[UUID]):
         duplicates: dict[int, KnownEvent | int] = {}  # a stored event, or the line recording it
         pending: list[_Pending] = []
         in_batch: dict[str, _Pending] = {}
+        warnings: list[FactWarning] = []
         last_words = last_restatements(batch, [referenced_entities(fact) for _, fact in batch])
         for checked, ((line, fact), digest, derived_id) in enumerate(
             zip(batch, digests, event_ids, strict=True), start=1
@@ -220,6 +228,7 @@ class SlaLedger(Application[UUID]):
                 else:
                     conflicts.append(conflict(line, event_id, where))
                 continue
+            before = _terms_before(workspace, fact)
             try:
                 aggregate = handle(workspace, fact, event_id)
             except RuleViolation as violation:
@@ -229,6 +238,10 @@ class SlaLedger(Application[UUID]):
                 errors.extend(rejected.line_errors(line))
                 continue
             event = workspace.recorded(aggregate)
+            warnings += [
+                FactWarning(line, name, message)
+                for name, message in _warnings(aggregate.state, fact, before)
+            ]
             scopes = scopes_of(event, aggregate.state)
             item = _Pending(line, event, EventIndex(event_id, fact.valid_at, digest, scopes))
             pending.append(item)
@@ -245,7 +258,28 @@ class SlaLedger(Application[UUID]):
                 ledger_index=[item.index for item in pending],
                 receipt=receipt,
             )
-        return RecordOutcome(_outcomes(batch, event_ids, pending, duplicates, receipt))
+        outcomes = _outcomes(batch, event_ids, pending, duplicates, receipt)
+        return RecordOutcome(outcomes, warnings)
+
+
+def _terms_before(workspace: Workspace, fact: f.AnyFact) -> ContractTerms | None:
+    """The terms an amendment patches (in force at its date), before it is recorded."""
+    if not isinstance(fact, f.ContractAmended):
+        return None
+    contract = workspace.contract(fact.account_id)
+    return None if contract is None else contract.state.version_or_first(fact.effective_from).terms
+
+
+def _warnings(state: Any, fact: f.AnyFact, before: ContractTerms | None) -> list[tuple[str, str]]:
+    """Rule `warnings`: what is recorded but probably not meant (`ledger.warnings`)."""
+    if isinstance(fact, f.ContractSigned):
+        return off_midnight(state.versions[0].terms, fact.effective_from)
+    if isinstance(fact, f.ContractAmended) and before is not None:
+        return removed_commitments(before, state.version_or_first(fact.effective_from).terms)
+    if isinstance(fact, f.RenewalCompleted):
+        terms = state.version_or_first(fact.at).terms
+        return renewal_without_credits(terms, fact.credit_applied.amount)
+    return []
 
 
 def _restated(workspace: Workspace, fact: f.AnyFact, event_id: str) -> str | None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from ledger.errors import InvalidQuery
 from ledger.events import EventRef
@@ -20,6 +20,7 @@ from ledger.money import decimal_text, round_to_minor_unit
 from ledger.state import ContractState, Renewal
 from ledger.templates import expand_terms
 from ledger.terms import ContractTerms
+from ledger.warnings import removed_commitments
 from projections.credits.rules import MonthCredit
 from projections.credits.term import TermCredit
 from projections.evidence import cite
@@ -31,6 +32,7 @@ __all__ = [
     "Diff",
     "MonthComparison",
     "MonthOutcome",
+    "ProposalWarning",
     "Replay",
     "TermComparison",
     "adjustment_of",
@@ -39,6 +41,7 @@ __all__ = [
     "compare_terms",
     "month_outcome",
     "owes_adjustment",
+    "proposal_warnings",
     "proposed_terms",
     "totals_by_currency",
 ]
@@ -73,6 +76,14 @@ class TermComparison(ReportModel):
     new_term_capped: bool
 
 
+class ProposalWarning(ReportModel):
+    """A proposal that drops a commitment of an account's current terms (rule `warnings`)."""
+
+    account_id: str
+    field: str
+    message: str
+
+
 class Replay(ReportModel):
     """What the period would have owed under proposed terms, beside what it owes (nothing is
     appended). Term caps apply to the part of each term inside the period."""
@@ -86,6 +97,7 @@ class Replay(ReportModel):
     query_time: datetime
     as_of: datetime | None
     as_of_position: int
+    warnings: list[ProposalWarning] = Field(default_factory=list)
 
 
 class Diff(ReportModel):
@@ -216,6 +228,15 @@ def proposed_terms(written: dict[str, Any], contract: ContractState) -> Contract
             f"measured in {contract.timezone}"
         )
     return terms
+
+
+def proposal_warnings(contract: ContractState, proposed: ContractTerms) -> list[ProposalWarning]:
+    """What the proposal drops of the account's current terms (`ledger.warnings`)."""
+    current = contract.versions[-1].terms
+    return [
+        ProposalWarning(account_id=contract.account_id, field=name, message=message)
+        for name, message in removed_commitments(current, proposed)
+    ]
 
 
 def owes_adjustment(renewal: Renewal, owed_now: TermCredit) -> bool:

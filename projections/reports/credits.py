@@ -163,6 +163,12 @@ class CreditReports(ReportBase):
             query_time=known.query_time,
             as_of=known.as_of,
             as_of_position=known.upto,
+            warnings=[
+                warning
+                for history, proposal in proposals
+                if history.contract is not None
+                for warning in cmp.proposal_warnings(history.contract, proposal)
+            ],
         )
 
     def _replay_histories(

@@ -527,3 +527,14 @@ def test_the_openapi_schema_names_every_model_and_error(api: Api) -> None:
         "Diff",
         "EventPage",
     } <= set(schema["components"]["schemas"])
+
+
+def test_a_write_answers_with_its_warnings(api: Api) -> None:
+    """Rule `warnings`: recorded (201), and the answer names what is probably not meant."""
+    body = {"effective_from": "2026-01-01T00:00:00+01:00", "terms": TERMS}
+    first = api.call("operator", "PUT", "/accounts/delta/contract", json=body)
+    assert first.status_code == 201 and first.json()["warnings"] == []  # midnight in Amsterdam
+    patch = {"effective_from": "2026-02-01T00:00:00+01:00", "terms": {"credits": None}}
+    dropped = api.call("operator", "PUT", "/accounts/delta/contract", json=patch)
+    assert dropped.status_code == 201, dropped.text
+    assert [(w["line"], w["field"]) for w in dropped.json()["warnings"]] == [(1, "terms.credits")]

@@ -112,3 +112,23 @@ def test_an_unreachable_store_is_a_clear_error(tmp_path: Path) -> None:
     assert "store unavailable" in result.stderr and "cannot reach PostgreSQL" in result.stderr
     bad_url = run("mysql://x", "events")
     assert bad_url.returncode == 3 and "not a supported database URL" in bad_url.stderr
+
+
+def test_warnings_are_printed_and_never_block(database_url: str, tmp_path: Path) -> None:
+    """Rule `warnings`: an import, a what-if and a customer key say what is probably not meant."""
+    file = write(tmp_path, "start.ndjson", ndjson(signed("acme", "2026-01-01T00:00:00+01:00")))
+    result = run(database_url, "import", file, "--json")
+    assert result.returncode == 0, result.stderr
+    assert [w["field"] for w in json.loads(result.stdout)["warnings"]] == ["effective_from"]
+    shown = run(
+        database_url,
+        "import",
+        write(tmp_path, "b.ndjson", ndjson(signed("beta", "2026-01-01T00:00:00+01:00"))),
+    )
+    assert shown.returncode == 0 and "recorded 1 events" in shown.stdout
+    assert "warning: line 1: effective_from: " in shown.stderr
+    key = run(database_url, "keys", "create", "--role", "customer", "--account", "nobody")
+    assert key.returncode == 0 and key.stdout.startswith("slk_")
+    assert "warning: account: account 'nobody' has no contract" in key.stderr
+    bound = run(database_url, "keys", "create", "--role", "customer", "--account", "acme")
+    assert bound.returncode == 0 and "warning" not in bound.stderr
