@@ -156,4 +156,5 @@ def already_in_force(
         terms = expanded_terms(fact, version.terms)
     except FactRejected:
         return None
-    return (version.effective_from, version.terms) == (fact.effective_from, terms)
+    effective = fact.effective_from.replace(microsecond=0)  # rule `effective_instants`
+    return (version.effective_from, version.terms) == (effective, terms)

@@ -70,3 +70,20 @@ def test_a_put_after_signing_patches_and_a_retry_is_a_duplicate(ledger: SlaLedge
     assert ledger.record_terms("acme", patch).duplicates == 1
     record(ledger, MARCH_HOUR)
     assert reports_of(ledger).credits("acme", term=1).total == "100.00"
+
+
+def test_a_version_effective_half_a_second_into_the_month_governs_it(ledger: SlaLedger) -> None:
+    """Rule `effective_instants`: effective instants are floored to the whole second."""
+    record(
+        ledger,
+        signed("acme", **TERMS),
+        amended("acme", "2026-04-01T00:00:00.5Z", availability={"target_percent": "99.95"}),
+    )
+    reports = reports_of(ledger)
+    assert reports.availability("acme", Month(2026, 4)).target_percent == "99.95"
+    assert reports.availability("acme", Month(2026, 3)).target_percent == "99.9"
+    again = amended("acme", "2026-04-01T00:00:00.5Z", availability={"target_percent": "99.95"})
+    assert (
+        ledger.record_terms("acme", {k: again[k] for k in ("effective_from", "terms")}).duplicates
+        == 1
+    )
