@@ -17,7 +17,7 @@ The stored event keeps only the expanded result, so the clock never consults the
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pydantic import ValidationError
@@ -111,7 +111,12 @@ def expand_terms(
     try:
         zone = contract_zone(zone_name)
     except (TypeError, ValueError):
-        return ContractTerms.model_validate(terms)  # pydantic names the field and the reason
+        # pydantic names the zone and the reason; the term gets a stand-in start (in UTC) so
+        # that a mistyped zone is reported alone, not with a spurious `term` problem
+        term = terms.setdefault("term", {})
+        if isinstance(term, dict):
+            term.setdefault("start", effective_from.astimezone(UTC).date().isoformat())
+        return ContractTerms.model_validate(terms)
     term = terms.setdefault("term", {})
     if isinstance(term, dict):
         term.setdefault("start", effective_from.astimezone(zone).date().isoformat())

@@ -9,7 +9,16 @@ from fastapi.responses import JSONResponse
 
 from api.deps import Caller, IdempotencyKey, Operator, StateDep, hiding, own_only, visible
 from api.errors import ERRORS, WRITE_ERRORS
-from api.routes.common import CREATED, AsOf, Identifier, Limit, Offset, fields_of, write_fact
+from api.routes.common import (
+    CREATED,
+    AsOf,
+    DurationSeconds,
+    Identifier,
+    Limit,
+    Offset,
+    fields_of,
+    write_fact,
+)
 from api.schemas import AtRiskPage, TicketBody, TicketEventBody, WriteResult, page_info
 from ledger.errors import InvalidQuery
 from projections.tickets import TicketReport
@@ -61,7 +70,10 @@ def ticket(ticket_id: Identifier, app: StateDep, key: Caller, as_of: AsOf = None
 def at_risk(
     app: StateDep,
     key: Caller,
-    within: Annotated[int, Query(ge=0, le=366 * 86400, description="Seconds.")] = 3600,
+    within: Annotated[
+        DurationSeconds,
+        Query(ge=0, le=366 * 86400, description="A duration: 60m, 1h30m, 90s, or seconds."),
+    ] = 3600,
     limit: Limit = 100,
     offset: Offset = 0,
     as_of: Annotated[

@@ -538,3 +538,45 @@ def test_a_write_answers_with_its_warnings(api: Api) -> None:
     dropped = api.call("operator", "PUT", "/accounts/delta/contract", json=patch)
     assert dropped.status_code == 201, dropped.text
     assert [(w["line"], w["field"]) for w in dropped.json()["warnings"]] == [(1, "terms.credits")]
+
+
+def test_the_cli_and_the_api_accept_and_say_the_same_things(api: Api, database_url: str) -> None:
+    """Issue 13 item 8: durations, a naive as_of, a bad month, a mistyped time zone."""
+    from tests.e2e.test_cli_import import run
+
+    body = {"effective_from": "2026-01-01T00:00:00Z", "terms": {"template": "lifesize-extreme"}}
+    assert api.call("operator", "PUT", "/accounts/acme/contract", json=body).status_code == 201
+
+    def reason(path: str) -> str:
+        answer = api.call("operator", "GET", path)
+        assert answer.status_code == 422, answer.text
+        return str(answer.json()["problems"][0]["reason"])
+
+    for within in ("60m", "1h30m", "90s", "5400"):
+        assert api.call("operator", "GET", f"/at-risk?within={within}").status_code == 200
+        assert run(database_url, "at-risk", "--within", within).returncode == 0
+    cli = run(database_url, "at-risk", "--within", "soon")
+    assert cli.returncode == 2 and reason("/at-risk?within=soon") in cli.stderr
+    assert "'soon' is not a duration; write e.g. 90s, 60m, 1h30m" in cli.stderr
+
+    naive = "2026-04-05T12:00:00"
+    said = reason(f"/accounts/acme/availability/2026-04?as_of={naive}")
+    assert said.startswith(f"{naive} has no UTC offset; write it as e.g. {naive}Z")
+    cli = run(
+        database_url, "availability", "--account", "acme", "--month", "2026-04", "--as-of", naive
+    )
+    assert cli.returncode == 2 and said in cli.stderr
+
+    said = reason("/accounts/acme/availability/2026-13")
+    assert said == "'2026-13' is not a month; write it as YYYY-MM, e.g. 2026-04"
+    assert (
+        reason("/breaches?month=April")
+        == "'April' is not a month; write it as YYYY-MM, e.g. 2026-04"
+    )
+    cli = run(database_url, "availability", "--account", "acme", "--month", "2026-13")
+    assert cli.returncode == 2 and said in cli.stderr
+
+    zone = {"effective_from": "2026-01-01T00:00:00Z", "terms": {"timezone": "Europe/Amsterdm"}}
+    answer = api.call("operator", "PUT", "/accounts/zoned/contract", json=zone)
+    assert answer.status_code == 422
+    assert [p["field"] for p in answer.json()["problems"]] == ["terms.timezone"]
