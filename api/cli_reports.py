@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from api import show
+from api import show, show_terms
 from api.cli_common import (
     AsOfOption,
     JsonOption,
@@ -31,7 +31,16 @@ from api.cli_common import (
 from ledger.timevalues import parse_duration
 from projections.reports import Reports
 
-__all__ = ["availability", "breaches", "credits", "diff", "replay", "ticket", "tickets"]
+__all__ = [
+    "availability",
+    "breaches",
+    "credits",
+    "diff",
+    "replay",
+    "terms",
+    "ticket",
+    "tickets",
+]
 
 
 @contextmanager
@@ -55,6 +64,26 @@ def availability(
         print_json(report)
         return
     show.availability(out, report)
+
+
+@app.command("terms")
+def terms(
+    account: Annotated[str, typer.Option("--account", help="The account.")],
+    at: Annotated[str | None, typer.Option("--at", help="In force at this instant.")] = None,
+    as_of: AsOfOption = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="Every version and what it changed.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """The account's terms in force, or every version with its effective and recorded time."""
+    when, known_by = instant_option(at, "--at"), instant_option(as_of, "--as-of")
+    with reports() as service:
+        found = service.terms(account, when, known_by)
+    if json_output:
+        print_json(found)
+        return
+    show_terms.contract_terms(out, found, history)
 
 
 @app.command("breaches")
@@ -192,6 +221,9 @@ def replay(
     if json_output:
         print_json(found)
         return
+    for account_id, changes in found.terms_changes.items():
+        out.print(f"{account_id}: current terms -> proposed terms", markup=False)
+        show_terms.terms_changes(out, changes)
     for warning in found.warnings:
         err.print(
             f"warning: {warning.account_id}: {warning.field}: {warning.message}", markup=False

@@ -35,7 +35,7 @@ from ledger.idempotency import (
 from ledger.store.ports import EventIndex, LedgerReader, WriteReceipt
 from ledger.store.scopes import scopes_of
 from ledger.terms import ContractTerms
-from ledger.warnings import FactWarning, off_midnight, removed_commitments, renewal_without_credits
+from ledger.warnings import FactWarning, fact_warnings
 from ledger.workspace import Workspace, referenced_entities
 
 __all__ = ["RecordOutcome", "RecordedFact", "SlaLedger"]
@@ -240,7 +240,7 @@ class SlaLedger(Application[UUID]):
             event = workspace.recorded(aggregate)
             warnings += [
                 FactWarning(line, name, message)
-                for name, message in _warnings(aggregate.state, fact, before)
+                for name, message in fact_warnings(aggregate.state, fact, before)
             ]
             scopes = scopes_of(event, aggregate.state)
             item = _Pending(line, event, EventIndex(event_id, fact.valid_at, digest, scopes))
@@ -268,18 +268,6 @@ def _terms_before(workspace: Workspace, fact: f.AnyFact) -> ContractTerms | None
         return None
     contract = workspace.contract(fact.account_id)
     return None if contract is None else contract.state.version_or_first(fact.effective_from).terms
-
-
-def _warnings(state: Any, fact: f.AnyFact, before: ContractTerms | None) -> list[tuple[str, str]]:
-    """Rule `warnings`: what is recorded but probably not meant (`ledger.warnings`)."""
-    if isinstance(fact, f.ContractSigned):
-        return off_midnight(state.versions[0].terms, fact.effective_from)
-    if isinstance(fact, f.ContractAmended) and before is not None:
-        return removed_commitments(before, state.version_or_first(fact.effective_from).terms)
-    if isinstance(fact, f.RenewalCompleted):
-        terms = state.version_or_first(fact.at).terms
-        return renewal_without_credits(terms, fact.credit_applied.amount)
-    return []
 
 
 def _restated(workspace: Workspace, fact: f.AnyFact, event_id: str) -> str | None:

@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
 
+from ledger import importing as f
+from ledger.state import ContractState
 from ledger.terms import ContractTerms
 from ledger.timevalues import contract_zone, format_instant
 
 __all__ = [
     "FactWarning",
+    "fact_warnings",
     "off_midnight",
     "removed_commitments",
     "renewal_without_credits",
@@ -104,3 +107,17 @@ def without_contract(account_id: str) -> list[tuple[str, str]]:
             "is signed",
         )
     ]
+
+
+def fact_warnings(
+    state: ContractState, fact: f.AnyFact, before: ContractTerms | None
+) -> list[tuple[str, str]]:
+    """Rule `warnings`: what is recorded but probably not meant (`ledger.warnings`)."""
+    if isinstance(fact, f.ContractSigned):
+        return off_midnight(state.versions[0].terms, fact.effective_from)
+    if isinstance(fact, f.ContractAmended) and before is not None:
+        return removed_commitments(before, state.version_or_first(fact.effective_from).terms)
+    if isinstance(fact, f.RenewalCompleted):
+        terms = state.version_or_first(fact.at).terms
+        return renewal_without_credits(terms, fact.credit_applied.amount)
+    return []

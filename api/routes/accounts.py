@@ -30,6 +30,7 @@ from api.schemas import (
 from ledger.timevalues import Month
 from projections.availability import AvailabilityReport
 from projections.credits import CreditStatement, Diff
+from projections.credits.terms_view import ContractTermsView
 from projections.tickets import TicketMonth
 
 router = APIRouter(tags=["accounts"], responses=ERRORS)
@@ -101,6 +102,20 @@ def tickets(
     """An account's tickets opened in a month: counts per priority, met and breached."""
     visible(key, account_id)
     return hiding(key, lambda: app.reports.tickets(account_id, Month.parse(month), as_of))
+
+
+@router.get("/accounts/{account_id}/contract", response_model=ContractTermsView)
+def contract(
+    account_id: Identifier,
+    app: StateDep,
+    key: Caller,
+    at: Annotated[LedgerInstant | None, Query(description="In force at this instant.")] = None,
+    as_of: AsOf = None,
+) -> ContractTermsView:
+    """The terms in force (at `at`, default now), every version with its effective and recorded
+    time, and what each version changed."""
+    visible(key, account_id)
+    return hiding(key, lambda: app.reports.terms(account_id, at, as_of))
 
 
 @router.get("/accounts/{account_id}/credits", response_model=CreditStatement)

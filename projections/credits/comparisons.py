@@ -23,6 +23,7 @@ from ledger.terms import ContractTerms
 from ledger.warnings import removed_commitments
 from projections.credits.rules import MonthCredit
 from projections.credits.term import TermCredit
+from projections.credits.terms_view import FieldChange
 from projections.evidence import cite
 from projections.models import ReportModel
 
@@ -98,6 +99,8 @@ class Replay(ReportModel):
     as_of: datetime | None
     as_of_position: int
     warnings: list[ProposalWarning] = Field(default_factory=list)
+    # per account: the current terms against the proposed ones, field by field
+    terms_changes: dict[str, list[FieldChange]] = Field(default_factory=dict)
 
 
 class Diff(ReportModel):

@@ -580,3 +580,31 @@ def test_the_cli_and_the_api_accept_and_say_the_same_things(api: Api, database_u
     answer = api.call("operator", "PUT", "/accounts/zoned/contract", json=zone)
     assert answer.status_code == 422
     assert [p["field"] for p in answer.json()["problems"]] == ["terms.timezone"]
+
+
+def test_a_contract_reads_as_its_versions_and_their_changes(api: Api) -> None:
+    """Item 2: `GET /accounts/{id}/contract`; a customer sees only its own."""
+    body = {"effective_from": "2026-01-01T00:00:00Z", "terms": TERMS}
+    for account in ("acme", "beta"):
+        assert (
+            api.call("operator", "PUT", f"/accounts/{account}/contract", json=body).status_code
+            == 201
+        )
+    patch = {
+        "effective_from": "2026-03-01T00:00:00Z",
+        "terms": {"availability": {"target_percent": "99.95"}},
+    }
+    assert api.call("operator", "PUT", "/accounts/acme/contract", json=patch).status_code == 201
+    found = api.call("customer", "GET", "/accounts/acme/contract?at=2026-02-01T00:00:00Z")
+    assert found.status_code == 200, found.text
+    view = found.json()
+    assert view["in_force"]["effective_from"] == "2026-01-01T00:00:00Z"
+    assert [v["type"] for v in view["versions"]] == ["contract.signed", "contract.amended"]
+    assert view["versions"][1]["changes"] == [
+        {"field": "availability.target_percent", "old": "99.9", "new": "99.95"}
+    ]
+    assert view["versions"][1]["terms"]["credits"]["monthly_fee"]["amount"] == "1000.00"
+    now = api.call("auditor", "GET", "/accounts/acme/contract").json()
+    assert now["in_force"]["terms"]["availability"]["target_percent"] == "99.95"
+    assert api.call("customer", "GET", "/accounts/beta/contract").status_code == 404
+    assert api.call("auditor", "GET", "/accounts/nobody/contract").status_code == 404
