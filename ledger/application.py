@@ -34,8 +34,7 @@ from ledger.idempotency import (
 )
 from ledger.store.ports import EventIndex, LedgerReader, WriteReceipt
 from ledger.store.scopes import scopes_of
-from ledger.terms import ContractTerms
-from ledger.warnings import FactWarning, fact_warnings
+from ledger.warnings import FactWarning, fact_warnings, terms_before
 from ledger.workspace import Workspace, referenced_entities
 
 __all__ = ["RecordOutcome", "RecordedFact", "SlaLedger"]
@@ -228,7 +227,7 @@ class SlaLedger(Application[UUID]):
                 else:
                     conflicts.append(conflict(line, event_id, where))
                 continue
-            before = _terms_before(workspace, fact)
+            before = terms_before(workspace, fact)
             try:
                 aggregate = handle(workspace, fact, event_id)
             except RuleViolation as violation:
@@ -260,14 +259,6 @@ class SlaLedger(Application[UUID]):
             )
         outcomes = _outcomes(batch, event_ids, pending, duplicates, receipt)
         return RecordOutcome(outcomes, warnings)
-
-
-def _terms_before(workspace: Workspace, fact: f.AnyFact) -> ContractTerms | None:
-    """The terms an amendment patches (in force at its date), before it is recorded."""
-    if not isinstance(fact, f.ContractAmended):
-        return None
-    contract = workspace.contract(fact.account_id)
-    return None if contract is None else contract.state.version_or_first(fact.effective_from).terms
 
 
 def _restated(workspace: Workspace, fact: f.AnyFact, event_id: str) -> str | None:

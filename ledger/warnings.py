@@ -14,6 +14,7 @@ from ledger import importing as f
 from ledger.state import ContractState
 from ledger.terms import ContractTerms
 from ledger.timevalues import contract_zone, format_instant
+from ledger.workspace import Workspace
 
 __all__ = [
     "FactWarning",
@@ -21,6 +22,7 @@ __all__ = [
     "off_midnight",
     "removed_commitments",
     "renewal_without_credits",
+    "terms_before",
     "without_contract",
 ]
 
@@ -121,3 +123,11 @@ def fact_warnings(
         terms = state.version_or_first(fact.at).terms
         return renewal_without_credits(terms, fact.credit_applied.amount)
     return []
+
+
+def terms_before(workspace: Workspace, fact: f.AnyFact) -> ContractTerms | None:
+    """The terms an amendment patches (in force at its date), before it is recorded."""
+    if not isinstance(fact, f.ContractAmended):
+        return None
+    contract = workspace.contract(fact.account_id)
+    return None if contract is None else contract.state.version_or_first(fact.effective_from).terms

@@ -26,7 +26,7 @@ from projections.credits import (
 )
 from projections.credits import comparisons as cmp
 from projections.credits.term import term_at
-from projections.credits.terms_view import ContractTermsView, contract_terms, terms_changes
+from projections.credits.terms_view import terms_changes
 from projections.evidence import event_ref
 from projections.history import AccountHistory, fold_history
 from projections.loader import load_contract, load_histories
@@ -47,25 +47,6 @@ class CreditReports(ReportBase):
 
     def _contract(self, account_id: str, known: KnownBy) -> ContractState:
         return load_contract(self.reader, account_id, known.upto).contracts[account_id]
-
-    def terms(
-        self, account_id: str, at: datetime | None = None, as_of: datetime | None = None
-    ) -> ContractTermsView:
-        """The account's terms in force at `at` (default: the query time) and every version with
-        its effective and recorded time and what it changed, as known at `as_of`.
-
-        Raises:
-            NotFound: the account had no contract by then.
-        """
-        known = self.known_by(as_of)
-        contract = self._contract(account_id, known)
-        return contract_terms(
-            contract,
-            at or known.query_time,
-            query_time=known.query_time,
-            as_of=known.as_of,
-            as_of_position=known.upto,
-        )
 
     def _term_history(self, account_id: str, term: int, known: KnownBy) -> AccountHistory:
         contract = self._contract(account_id, known)
