@@ -285,7 +285,8 @@ def _proposals(
         if contract is None:
             continue
         current = contract.versions[-1].terms
-        key = (current.timezone, current.term, contract.starts_at, contract.timezone)
+        # a proposal patches the current terms (rule `patch_terms`): alike only if they are
+        key = (current.model_dump_json(), contract.starts_at, contract.timezone)
         if key not in expanded:
             expanded[key] = cmp.proposed_terms(written, contract)
         found.append((history, expanded[key]))

@@ -87,3 +87,19 @@ def test_a_version_effective_half_a_second_into_the_month_governs_it(ledger: Sla
         ledger.record_terms("acme", {k: again[k] for k in ("effective_from", "terms")}).duplicates
         == 1
     )
+
+
+def test_a_proposal_for_every_account_patches_each_accounts_own_terms(ledger: SlaLedger) -> None:
+    doubled = {
+        **TERMS,
+        "credits": {**TERMS["credits"], "monthly_fee": {"amount": "2000.00", "currency": "EUR"}},
+    }
+    record(ledger, signed("acme", **TERMS), signed("beta", **doubled), MARCH_HOUR)
+    replay = reports_of(ledger).replay(
+        {"availability": {"target_percent": "99.95"}},
+        Month(2026, 1),
+        Month(2026, 12),
+        all_accounts=True,
+    )
+    totals = {t.account_id: (t.old_total, t.new_total) for t in replay.terms}
+    assert totals == {"acme": ("100.00", "100.00"), "beta": ("200.00", "200.00")}
