@@ -14,6 +14,7 @@ from api.cli_progress import staged
 from api.version import VERSION
 from ledger.store.location import StoreLocation
 from ledger.timevalues import format_instant
+from ledger.warnings import without_contract
 
 __all__ = ["create_key", "list_keys", "project", "rebuild", "revoke_key", "serve"]
 
@@ -29,7 +30,10 @@ def create_key(
     """Create a key; it is shown once and only its hash is stored."""
     with opened(create=True) as services:
         key, secret = services.keys.create(role, account)
+        unbound = account is not None and not services.ledger.has_contract(account)
     err.print(f"created key {key.key_id} ({key.role}{', ' + account if account else ''})")
+    for name, message in without_contract(account) if account and unbound else []:
+        err.print(f"warning: {name}: {message}", markup=False)
     out.print(secret, markup=False)
 
 

@@ -125,9 +125,15 @@ def _report_import(outcome: RecordOutcome, seconds: float, json_output: bool) ->
                     }
                     for fact in outcome.facts
                 ],
+                "warnings": [
+                    {"line": item.line, "field": item.field, "message": item.message}
+                    for item in outcome.warnings
+                ],
             }
         )
         return
+    for item in outcome.warnings:
+        err.print(f"warning: line {item.line}: {item.field}: {item.message}", markup=False)
     rate = len(outcome.facts) / seconds if seconds > 0 else 0.0
     out.print(f"read {len(outcome.facts)} facts in {seconds:.2f} s ({rate:,.0f} events/s)")
     if recorded:

@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import BaseModel
 
-from api import show
+from api import show, show_terms
 from api.bootstrap import Services
 from api.cli_common import (
     AsOfOption,
@@ -28,6 +28,7 @@ from api.cli_common import (
     month_option,
     opened,
     out,
+    print_json,
     read_text,
 )
 from api.cli_output import FormatOption, OutputOption, emit
@@ -38,7 +39,16 @@ from ledger.timevalues import format_instant, parse_duration
 
 Model = TypeVar("Model", bound=BaseModel)
 
-__all__ = ["availability", "breaches", "credits", "diff", "replay", "ticket", "tickets"]
+__all__ = [
+    "availability",
+    "breaches",
+    "credits",
+    "diff",
+    "replay",
+    "terms",
+    "ticket",
+    "tickets",
+]
 
 
 @contextmanager
@@ -85,6 +95,26 @@ def availability(
             services, report, "availability", query, json_output or output_format == "json"
         )
     emit(report, output_format, json_output, show.availability, output)
+
+
+@app.command("terms")
+def terms(
+    account: Annotated[str, typer.Option("--account", help="The account.")],
+    at: Annotated[str | None, typer.Option("--at", help="In force at this instant.")] = None,
+    as_of: AsOfOption = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="Every version and what it changed.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """The account's terms in force, or every version with its effective and recorded time."""
+    when, known_by = instant_option(at, "--at"), instant_option(as_of, "--as-of")
+    with reports(known_by) as services:
+        found = services.reports.terms(account, when, known_by)
+    if json_output:
+        print_json(found)
+        return
+    show_terms.contract_terms(out, found, history)
 
 
 @app.command("breaches")
@@ -244,6 +274,15 @@ def replay(
             "as_of": _text(known_by),
         }
         found = _signed(services, found, "replay", query, json_output or output_format == "json")
+    as_json = json_output or output_format == "json"
+    if not as_json and output_format == "text" and output is None:
+        for account_id, changes in found.terms_changes.items():
+            out.print(f"{account_id}: current terms -> proposed terms", markup=False)
+            show_terms.terms_changes(out, changes)
+    for warning in found.warnings:
+        err.print(
+            f"warning: {warning.account_id}: {warning.field}: {warning.message}", markup=False
+        )
     emit(found, output_format, json_output, show.replay, output)
 
 

@@ -10,12 +10,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, create_model
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    create_model,
+)
 
 from ledger import importing as f
 from ledger.application import RecordOutcome
 from ledger.receipts import Receipt
-from ledger.timevalues import Month, require_ledger_year, require_offset_in_range
+from ledger.timevalues import (
+    Month,
+    parse_duration,
+    parse_instant,
+    require_ledger_year,
+    require_offset_in_range,
+)
 from projections.availability import Breach, BreachList
 from projections.credits import Adjustment, AdjustmentList
 from projections.log import EventView
@@ -31,6 +45,7 @@ __all__ = [
     "Readiness",
     "RecordedEvent",
     "ReplayRequest",
+    "WarningItem",
     "WriteResult",
 ]
 
@@ -50,8 +65,25 @@ def checked_instant(value: datetime) -> datetime:
     return require_offset_in_range(value)
 
 
+def _instant_text(value: Any) -> Any:
+    """A written instant parsed as the CLI parses it, so both refuse it in the same words."""
+    return parse_instant(value) if isinstance(value, str) else value
+
+
+def _duration_text(value: Any) -> Any:
+    """A written duration (`60m`, `1h30m`, `90s`, `300`) in seconds, as the CLI reads it."""
+    return parse_duration(value) if isinstance(value, str) else value
+
+
+LedgerInstant: TypeAlias = Annotated[
+    AwareDatetime, BeforeValidator(_instant_text), AfterValidator(checked_instant)
+]
+DurationSeconds: TypeAlias = Annotated[int, BeforeValidator(_duration_text)]
+# The month's form is checked by `checked_month` (its message names the form); the pattern is
+# only documented in the schema.
+_MONTH_SCHEMA = {"pattern": MONTH_PATTERN, "examples": ["2026-04"]}
 MonthField: TypeAlias = Annotated[
-    str, Field(pattern=MONTH_PATTERN, examples=["2026-04"]), AfterValidator(checked_month)
+    str, Field(json_schema_extra=_MONTH_SCHEMA), AfterValidator(checked_month)
 ]
 
 
@@ -136,12 +168,21 @@ class RecordedEvent(ApiModel):
     recorded_at: datetime
 
 
+class WarningItem(ApiModel):
+    """Recorded, but probably not meant (rule `warnings`); a warning never blocks a write."""
+
+    line: int | None
+    field: str
+    message: str
+
+
 class WriteResult(ApiModel):
-    """What a write stored: every event's id, position and recorded time."""
+    """What a write stored: every event's id, position and recorded time, and any warnings."""
 
     recorded: int
     duplicates: int
     events: list[RecordedEvent]
+    warnings: list[WarningItem] = []
 
     @classmethod
     def of(cls, outcome: RecordOutcome) -> WriteResult:
@@ -154,6 +195,10 @@ class WriteResult(ApiModel):
                     status=fact.status, position=fact.position, recorded_at=fact.recorded_at,
                 )
                 for fact in outcome.facts
+            ],
+            warnings=[
+                WarningItem(line=item.line, field=item.field, message=item.message)
+                for item in outcome.warnings
             ],
         )  # fmt: skip
 
@@ -190,7 +235,7 @@ class ReplayRequest(ApiModel):
     to_month: MonthField
     account_id: str | None = None
     all_accounts: bool = False
-    as_of: Annotated[AwareDatetime, AfterValidator(checked_instant)] | None = Field(
+    as_of: LedgerInstant | None = Field(
         None, description="Replay with only the events recorded at or before this instant."
     )
 

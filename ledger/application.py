@@ -40,6 +40,7 @@ from ledger.store.ports import EventIndex, LedgerReader, WriteReceipt
 from ledger.store.scopes import scopes_of
 from ledger.timevalues import instant_micros
 from ledger.verification import Checkpoint, LogVerdict, Vouched, verify_log
+from ledger.warnings import FactWarning, fact_warnings, terms_before
 from ledger.workspace import Workspace, referenced_entities
 
 __all__ = ["RecordOutcome", "RecordedFact", "SlaLedger"]
@@ -188,6 +189,10 @@ class SlaLedger(Application[UUID]):
             vouched=vouched,
         )
 
+    def has_contract(self, account_id: str) -> bool:
+        """Whether a contract was ever signed for `account_id`."""
+        return bool(self.reader.load_for_write([], [contract_id(account_id)])[1])
+
     def workspace(self, batch: Sequence[tuple[int, f.AnyFact]], event_ids: list[str]) -> Workspace:
         """Every entity the batch names, and which of `event_ids` are stored, in one read; then
         the contracts of tickets whose priority changes (found via the ticket)."""
@@ -232,6 +237,7 @@ class SlaLedger(Application[UUID]):
         duplicates: dict[int, KnownEvent | int] = {}  # a stored event, or the line recording it
         pending: list[_Pending] = []
         in_batch: dict[str, _Pending] = {}
+        warnings: list[FactWarning] = []
         last_words = last_restatements(batch, [referenced_entities(fact) for _, fact in batch])
         for checked, ((line, fact), digest, derived_id) in enumerate(
             zip(batch, digests, event_ids, strict=True), start=1
@@ -253,6 +259,7 @@ class SlaLedger(Application[UUID]):
                 else:
                     conflicts.append(conflict(line, event_id, where))
                 continue
+            before = terms_before(workspace, fact)
             try:
                 aggregate = handle(workspace, fact, event_id)
             except RuleViolation as violation:
@@ -262,6 +269,10 @@ class SlaLedger(Application[UUID]):
                 errors.extend(rejected.line_errors(line))
                 continue
             event = workspace.recorded(aggregate)
+            warnings += [
+                FactWarning(line, name, message)
+                for name, message in fact_warnings(aggregate.state, fact, before)
+            ]
             scopes = scopes_of(event, aggregate.state)
             index = EventIndex(event_id, fact.valid_at, digest, scopes, actor)
             item = _Pending(line, event, index)
@@ -271,6 +282,13 @@ class SlaLedger(Application[UUID]):
             raise RejectedFacts(sorted(errors + conflicts, key=lambda e: e.line))
         if conflicts:
             raise ConflictingFacts(conflicts)
+        receipt = self._append(pending)
+        recorded = [(item.line, item.index.event_id) for item in pending]
+        appended = (receipt.positions, receipt.recorded_at)
+        return RecordOutcome(outcomes(batch, event_ids, recorded, duplicates, appended), warnings)
+
+    def _append(self, pending: list[_Pending]) -> WriteReceipt:
+        """Append the batch's events in one transaction, then sign the new head."""
         receipt = WriteReceipt()
         if pending:
             # The event store directly: Application.save would re-collect the events one by one.
@@ -280,9 +298,7 @@ class SlaLedger(Application[UUID]):
                 receipt=receipt,
             )
             self._checkpoint(receipt)
-        recorded = [(item.line, item.index.event_id) for item in pending]
-        appended = (receipt.positions, receipt.recorded_at)
-        return RecordOutcome(outcomes(batch, event_ids, recorded, duplicates, appended))
+        return receipt
 
 
 def _restated(workspace: Workspace, fact: f.AnyFact, event_id: str) -> str | None:

@@ -68,9 +68,31 @@ class OpeningHours:
         return cached
 
     def _instant(self, day: date, minutes: int) -> int:
-        # Wall-clock time first, then the zone: 22:00 on a DST day resolves to its real instant.
+        """Rule `dst_boundaries`: the instant of a local wall time on `day`.
+
+        Wall-clock time first, then the zone: 22:00 on a DST day resolves to its real instant. A
+        wall time the clocks skip (inside a spring-forward gap) moves to the gap's end, the
+        instant the clocks jumped; a wall time the clocks repeat (fall-back) is its first
+        occurrence. So later wall times never map to earlier instants, windows never overlap,
+        and one real second counts at most once.
+        """
         wall = datetime.combine(day, time(0)) + timedelta(minutes=minutes)
-        return int(wall.replace(tzinfo=self.zone).timestamp())
+        first = wall.replace(tzinfo=self.zone)  # fold=0: the earlier offset
+        instant = int(first.timestamp())
+        if datetime.fromtimestamp(instant, self.zone).replace(tzinfo=None) == wall:
+            return instant
+        return self._gap_end(int(wall.replace(tzinfo=self.zone, fold=1).timestamp()), instant)
+
+    def _gap_end(self, before: int, after: int) -> int:
+        """The first instant in (before, after] with the offset `after` has: the clocks' jump."""
+        offset = datetime.fromtimestamp(after, self.zone).utcoffset()
+        while after - before > 1:
+            middle = (before + after) // 2
+            if datetime.fromtimestamp(middle, self.zone).utcoffset() == offset:
+                after = middle
+            else:
+                before = middle
+        return after
 
     def local_date(self, instant: int) -> date:
         """The local date of `instant`: the day whose local midnights bracket it.

@@ -56,7 +56,8 @@ def sign(ws: Workspace, fact: f.ContractSigned, event_id: str) -> Aggregate[Any]
 
 def amend(ws: Workspace, fact: f.ContractAmended, event_id: str) -> Aggregate[Any]:
     contract = ws.require_contract(fact.account_id)
-    contract.amend(fact.effective_from, expanded_terms(fact), event_id)
+    in_force = contract.state.version_or_first(fact.effective_from).terms
+    contract.amend(fact.effective_from, expanded_terms(fact, in_force), event_id)
     return contract
 
 

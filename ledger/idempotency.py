@@ -153,7 +153,8 @@ def already_in_force(
     if version is None:
         return None
     try:
-        terms = expanded_terms(fact)
+        terms = expanded_terms(fact, version.terms)
     except FactRejected:
         return None
-    return (version.effective_from, version.terms) == (fact.effective_from, terms)
+    effective = fact.effective_from.replace(microsecond=0)  # rule `effective_instants`
+    return (version.effective_from, version.terms) == (effective, terms)

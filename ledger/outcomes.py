@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from ledger import importing as f
 from ledger.idempotency import KnownEvent
+from ledger.warnings import FactWarning
 
 __all__ = ["RecordOutcome", "RecordedFact", "outcomes"]
 
@@ -28,6 +29,7 @@ class RecordedFact:
 @dataclass(frozen=True)
 class RecordOutcome:
     facts: list[RecordedFact]
+    warnings: list[FactWarning] = field(default_factory=list)
 
     @property
     def recorded(self) -> int:

@@ -28,6 +28,7 @@ __all__ = [
     "OutageState",
     "Renewal",
     "TermsVersion",
+    "effective_instant",
     "evolve_contract",
     "evolve_maintenance",
     "evolve_outage",
@@ -36,6 +37,12 @@ __all__ = [
 
 def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def effective_instant(text: str) -> datetime:
+    """Rule `effective_instants`: a version takes effect at its `effective_from` floored to the
+    whole second (`whole_seconds`): one effective at 00:00:00.5 on the 1st governs that month."""
+    return datetime.fromisoformat(text).replace(microsecond=0)
 
 
 def _optional_instant(text: str | None) -> datetime | None:
@@ -106,7 +113,7 @@ def _add_version(
     state: ContractState, event: ev.ContractSigned | ev.ContractAmended, ref: EventRef | None
 ) -> None:
     version = TermsVersion(
-        _instant(event.effective_from),
+        effective_instant(event.effective_from),
         ContractTerms.model_validate(event.terms),
         event.event_id,
         ref,

@@ -4,6 +4,10 @@ Two conveniences are resolved here, once, at signing or amendment:
 
 - `"template": NAME` starts from one of the shipped source SLAs; any field given beside it
   overrides the template's value (objects merge key by key, everything else replaces).
+- an amendment, a `PUT` after signing or a what-if proposal is a patch (rule `patch_terms`): it
+  is laid over the terms in force at its `effective_from`, as a JSON merge patch (RFC 7386):
+  objects merge key by key, `null` removes a key, lists and other values replace whole, and a
+  calendar's `holidays` replaces whole. `"replace": true` among the terms replaces them whole.
 - a calendar's `"holidays": {"country": "NL", "add": [...], "remove": [...]}` is expanded into an
   explicit list of dates (`ledger.holidays`).
 
@@ -13,7 +17,7 @@ The stored event keeps only the expanded result, so the clock never consults the
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pydantic import ValidationError
@@ -23,7 +27,7 @@ from ledger.holidays import expand_holidays, term_years
 from ledger.terms import WEEKDAYS, ContractTerms
 from ledger.timevalues import contract_zone
 
-__all__ = ["TEMPLATES", "expand_terms", "expanded_terms", "merge_terms"]
+__all__ = ["TEMPLATES", "expand_terms", "expanded_terms", "merge_terms", "patch_terms"]
 
 _FOUR_HOURS = 4 * 3600
 _BUSINESS_HOURS = {day: ["09:00-17:00"] for day in WEEKDAYS[:5]}
@@ -88,22 +92,31 @@ class UnknownTemplateError(ValueError):
     pass
 
 
-def expand_terms(written: dict[str, Any], effective_from: datetime) -> ContractTerms:
-    """Resolve a template, defaults and holiday generation, then validate.
+def expand_terms(
+    written: dict[str, Any], effective_from: datetime, base: ContractTerms | None = None
+) -> ContractTerms:
+    """Resolve a patch, a template, defaults and holiday generation, then validate.
 
     Args:
         written: the `terms` object of an import line.
         effective_from: when the contract version takes effect (gives the default term start).
+        base: the terms in force at `effective_from`, which `written` patches (rule
+            `patch_terms`); None for a signing.
 
     Raises:
         pydantic.ValidationError, UnknownTemplateError: the terms are not valid.
     """
-    terms = _apply_template(written)
+    terms = patch_terms(base, written)
     zone_name = terms.setdefault("timezone", "UTC")
     try:
         zone = contract_zone(zone_name)
     except (TypeError, ValueError):
-        return ContractTerms.model_validate(terms)  # pydantic names the field and the reason
+        # pydantic names the zone and the reason; the term gets a stand-in start (in UTC) so
+        # that a mistyped zone is reported alone, not with a spurious `term` problem
+        term = terms.setdefault("term", {})
+        if isinstance(term, dict):
+            term.setdefault("start", effective_from.astimezone(UTC).date().isoformat())
+        return ContractTerms.model_validate(terms)
     term = terms.setdefault("term", {})
     if isinstance(term, dict):
         term.setdefault("start", effective_from.astimezone(zone).date().isoformat())
@@ -128,6 +141,42 @@ def _apply_template(written: dict[str, Any]) -> dict[str, Any]:
     return merge_terms(copy.deepcopy(TEMPLATES[name]), copy.deepcopy(written))
 
 
+def patch_terms(base: ContractTerms | None, patch: dict[str, Any]) -> dict[str, Any]:
+    """Rule `patch_terms`: `patch` laid over the terms in force, `base`.
+
+    Objects merge key by key, `null` removes a key, anything else (lists included) replaces; a
+    calendar's `holidays` replaces whole (a new spec is generated anew). A patch naming a
+    template other than `base`'s takes that template's values over `base` first. With
+    `"replace": true`, or with no `base` (a signing), the patch is the whole terms (a template
+    applied as at signing).
+
+    Raises:
+        UnknownTemplateError: the patch names an unknown template, or `replace` is no boolean.
+    """
+    written = copy.deepcopy(patch)
+    replace = written.pop("replace", False)
+    if not isinstance(replace, bool):
+        raise UnknownTemplateError("replace: true (the terms replace those in force) or false")
+    if replace or base is None:
+        return _apply_template(written)
+    terms = base.stored_form()
+    name = written.get("template")
+    if name is not None and name != base.template:
+        terms = _merge_patch(terms, _apply_template({"template": name}))
+    return _merge_patch(terms, written)
+
+
+def _merge_patch(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    for key, value in patch.items():
+        if value is None:
+            base.pop(key, None)
+        elif isinstance(value, dict) and isinstance(base.get(key), dict) and key != "holidays":
+            base[key] = _merge_patch(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
 def merge_terms(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """`override` laid over `base`: objects merge key by key, anything else replaces."""
     for key, value in override.items():
@@ -147,14 +196,15 @@ class WrittenTerms(Protocol):
     def effective_from(self) -> datetime: ...
 
 
-def expanded_terms(fact: WrittenTerms) -> ContractTerms:
-    """The complete terms of a contract fact (template applied, holidays generated).
+def expanded_terms(fact: WrittenTerms, base: ContractTerms | None = None) -> ContractTerms:
+    """The complete terms of a contract fact (template applied, holidays generated), laid over
+    `base`, the terms in force at its date, when it patches them (rule `patch_terms`).
 
     Raises:
         FactRejected: the terms are invalid; fields are named from the line's root (`terms...`).
     """
     try:
-        return expand_terms(fact.terms, fact.effective_from)
+        return expand_terms(fact.terms, fact.effective_from, base)
     except ValidationError as error:
         raise FactRejected(
             [

@@ -37,8 +37,8 @@ __all__ = [
     "seconds_between",
 ]
 
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$")
-_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_DURATION_UNITS = (86400, 3600, 60, 1)
 
 
 class NaiveDatetimeError(ValueError):
@@ -191,11 +191,17 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def parse_duration(text: str) -> int:
-    """Parse a duration such as `60m`, `4h`, `90s`, `2d` or `300` into seconds."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a duration; use e.g. 90s, 60m, 4h or 2d")
-    return int(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    """Parse a duration such as `60m`, `1h30m`, `4h`, `90s`, `2d` or `300` (seconds) into
+    seconds: the one parser of the CLI's `--within` and the API's `within`."""
+    compact = text.strip().lower()
+    if compact.isdigit():
+        return int(compact)
+    match = _DURATION.fullmatch(compact)
+    if not compact or not match:
+        raise ValueError(f"{text!r} is not a duration; write e.g. 90s, 60m, 1h30m, 4h, 2d or 300")
+    return sum(
+        int(part) * unit for part, unit in zip(match.groups(), _DURATION_UNITS, strict=True) if part
+    )
 
 
 class Month(NamedTuple):

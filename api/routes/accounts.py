@@ -32,6 +32,7 @@ from api.schemas import (
 from ledger.timevalues import Month
 from projections.availability import AvailabilityReport
 from projections.credits import CreditStatement, Diff
+from projections.credits.terms_view import ContractTermsView
 from projections.tickets import TicketMonth
 
 router = APIRouter(tags=["accounts"], responses=ERRORS)
@@ -107,6 +108,20 @@ def tickets(
     found = hiding(key, lambda: app.reports.tickets(account_id, Month.parse(month), as_of))
     query = {"account_id": account_id, "month": month, "as_of": instant_text(as_of)}
     return receipted(app, found, "tickets", query)
+
+
+@router.get("/accounts/{account_id}/contract", response_model=ContractTermsView)
+def contract(
+    account_id: Identifier,
+    app: StateDep,
+    key: Caller,
+    at: Annotated[LedgerInstant | None, Query(description="In force at this instant.")] = None,
+    as_of: AsOf = None,
+) -> ContractTermsView:
+    """The terms in force (at `at`, default now), every version with its effective and recorded
+    time, and what each version changed."""
+    visible(key, account_id)
+    return hiding(key, lambda: app.reports.terms(account_id, at, as_of))
 
 
 @router.get("/accounts/{account_id}/credits", response_model=CreditStatement)

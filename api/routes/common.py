@@ -8,12 +8,12 @@ from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, AwareDatetime, BaseModel
+from pydantic import AfterValidator, BaseModel
 
 from api.bootstrap import Services
 from api.idempotency import answer_write
 from api.keys import ApiKey
-from api.schemas import MONTH_PATTERN, WriteResult, checked_instant, checked_month
+from api.schemas import MONTH_PATTERN, DurationSeconds, LedgerInstant, WriteResult, checked_month
 from ledger.application import RecordOutcome
 from ledger.errors import FactRejected, NotFound, RejectedFacts
 from ledger.importing import ID_MAX_LENGTH, ID_PATTERN, parse_fact
@@ -23,6 +23,7 @@ __all__ = [
     "CREATED",
     "LAST_POSITION",
     "AsOf",
+    "DurationSeconds",
     "IdQuery",
     "Identifier",
     "LedgerInstant",
@@ -35,17 +36,18 @@ __all__ = [
     "write_fact",
 ]
 
+# The month's form is checked by `checked_month`, whose message names it; the schema shows it.
+_MONTH = {"pattern": MONTH_PATTERN}
 MonthText = Annotated[
-    str, Path(pattern=MONTH_PATTERN, examples=["2026-04"]), AfterValidator(checked_month)
+    str, Path(examples=["2026-04"], json_schema_extra=_MONTH), AfterValidator(checked_month)
 ]
 MonthQuery = Annotated[
-    str, Query(pattern=MONTH_PATTERN, examples=["2026-04"]), AfterValidator(checked_month)
+    str, Query(examples=["2026-04"], json_schema_extra=_MONTH), AfterValidator(checked_month)
 ]
 # Positions are 64-bit signed integers in both stores.
 LAST_POSITION = 2**63 - 1
 Identifier = Annotated[str, Path(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
 IdQuery = Annotated[str, Query(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
-LedgerInstant = Annotated[AwareDatetime, AfterValidator(checked_instant)]
 AsOf = Annotated[
     LedgerInstant | None,
     Query(description="Answer with only the events recorded at or before this instant."),

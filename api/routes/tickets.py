@@ -13,6 +13,7 @@ from api.receipts import receipted
 from api.routes.common import (
     CREATED,
     AsOf,
+    DurationSeconds,
     Identifier,
     Limit,
     Offset,
@@ -72,7 +73,10 @@ def ticket(ticket_id: Identifier, app: StateDep, key: Caller, as_of: AsOf = None
 def at_risk(
     app: StateDep,
     key: Caller,
-    within: Annotated[int, Query(ge=0, le=366 * 86400, description="Seconds.")] = 3600,
+    within: Annotated[
+        DurationSeconds,
+        Query(ge=0, le=366 * 86400, description="A duration: 60m, 1h30m, 90s, or seconds."),
+    ] = 3600,
     limit: Limit = 100,
     offset: Offset = 0,
     as_of: Annotated[

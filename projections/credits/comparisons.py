@@ -12,7 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from ledger.errors import InvalidQuery
 from ledger.events import EventRef
@@ -21,8 +21,10 @@ from ledger.receipts import Receipt
 from ledger.state import ContractState, Renewal
 from ledger.templates import expand_terms
 from ledger.terms import ContractTerms
+from ledger.warnings import removed_commitments
 from projections.credits.rules import MonthCredit
 from projections.credits.term import TermCredit
+from projections.credits.terms_view import FieldChange
 from projections.evidence import cite
 from projections.models import ReportModel
 
@@ -32,6 +34,7 @@ __all__ = [
     "Diff",
     "MonthComparison",
     "MonthOutcome",
+    "ProposalWarning",
     "Replay",
     "TermComparison",
     "adjustment_of",
@@ -40,6 +43,7 @@ __all__ = [
     "compare_terms",
     "month_outcome",
     "owes_adjustment",
+    "proposal_warnings",
     "proposed_terms",
     "totals_by_currency",
 ]
@@ -74,6 +78,14 @@ class TermComparison(ReportModel):
     new_term_capped: bool
 
 
+class ProposalWarning(ReportModel):
+    """A proposal that drops a commitment of an account's current terms (rule `warnings`)."""
+
+    account_id: str
+    field: str
+    message: str
+
+
 class Replay(ReportModel):
     """What the period would have owed under proposed terms, beside what it owes (nothing is
     appended). Term caps apply to the part of each term inside the period."""
@@ -87,6 +99,9 @@ class Replay(ReportModel):
     query_time: datetime
     as_of: datetime | None
     as_of_position: int
+    warnings: list[ProposalWarning] = Field(default_factory=list)
+    # per account: the current terms against the proposed ones, field by field
+    terms_changes: dict[str, list[FieldChange]] = Field(default_factory=dict)
     receipt: Receipt | None = None  # the proof (ledger.receipts), added by the CLI and API
 
 
@@ -191,20 +206,22 @@ def changed_fields(old: MonthOutcome | None, new: MonthOutcome) -> list[str]:
 
 
 def proposed_terms(written: dict[str, Any], contract: ContractState) -> ContractTerms:
-    """Proposed terms for a what-if replay, completed from the contract: unless they say so, they
-    keep its time zone and its subscription term (a proposal changes the rules, not the term).
+    """Proposed terms for a what-if replay: a patch of the contract's current terms (rule
+    `patch_terms`). Written whole (`"replace": true`) they still keep its time zone and its
+    subscription term unless they say so (a proposal changes the rules, not the term).
 
     Raises:
         InvalidQuery: the terms are invalid, or measure months in another time zone.
     """
     current = contract.versions[-1].terms
     filled = dict(written)
-    filled.setdefault("timezone", current.timezone)
-    filled.setdefault(
-        "term", {"start": current.term.start.isoformat(), "months": current.term.months}
-    )
+    if filled.get("replace") is True:
+        filled.setdefault("timezone", current.timezone)
+        filled.setdefault(
+            "term", {"start": current.term.start.isoformat(), "months": current.term.months}
+        )
     try:
-        terms = expand_terms(filled, contract.starts_at)
+        terms = expand_terms(filled, contract.starts_at, current)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors()
@@ -218,6 +235,15 @@ def proposed_terms(written: dict[str, Any], contract: ContractState) -> Contract
             f"measured in {contract.timezone}"
         )
     return terms
+
+
+def proposal_warnings(contract: ContractState, proposed: ContractTerms) -> list[ProposalWarning]:
+    """What the proposal drops of the account's current terms (`ledger.warnings`)."""
+    current = contract.versions[-1].terms
+    return [
+        ProposalWarning(account_id=contract.account_id, field=name, message=message)
+        for name, message in removed_commitments(current, proposed)
+    ]
 
 
 def owes_adjustment(renewal: Renewal, owed_now: TermCredit) -> bool:

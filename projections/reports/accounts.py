@@ -18,9 +18,16 @@ from projections.availability import (
     monthly_availability,
 )
 from projections.availability.table import month_from_stored
+from projections.credits.terms_view import ContractTermsView, contract_terms
 from projections.evidence import EventRef, event_ref
 from projections.history import History
-from projections.loader import load_account_history, load_histories, load_ticket, tickets_opened
+from projections.loader import (
+    load_account_history,
+    load_contract,
+    load_histories,
+    load_ticket,
+    tickets_opened,
+)
 from projections.reports.base import KnownBy, ReportBase, in_any_zone
 from projections.tickets import (
     AtRisk,
@@ -199,4 +206,23 @@ class AccountReports(ReportBase):
                 if row.due_at is not None
             ],
             overdue=[row.ticket_id for row in rows if row.due_at is not None and row.due_at <= now],
+        )
+
+    def terms(
+        self, account_id: str, at: datetime | None = None, as_of: datetime | None = None
+    ) -> ContractTermsView:
+        """The account's terms in force at `at` (default: the query time) and every version with
+        its effective and recorded time and what it changed, as known at `as_of`.
+
+        Raises:
+            NotFound: the account had no contract by then.
+        """
+        known = self.known_by(as_of)
+        contract = load_contract(self.reader, account_id, known.upto).contracts[account_id]
+        return contract_terms(
+            contract,
+            at or known.query_time,
+            query_time=known.query_time,
+            as_of=known.as_of,
+            as_of_position=known.upto,
         )

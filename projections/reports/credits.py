@@ -26,6 +26,7 @@ from projections.credits import (
 )
 from projections.credits import comparisons as cmp
 from projections.credits.term import term_at
+from projections.credits.terms_view import terms_changes
 from projections.evidence import event_ref
 from projections.history import AccountHistory, fold_history
 from projections.loader import load_contract, load_histories
@@ -167,6 +168,17 @@ class CreditReports(ReportBase):
             query_time=known.query_time,
             as_of=known.as_of,
             as_of_position=known.upto,
+            terms_changes={
+                history.account_id: terms_changes(history.contract.versions[-1].terms, proposal)
+                for history, proposal in proposals
+                if history.contract is not None
+            },
+            warnings=[
+                warning
+                for history, proposal in proposals
+                if history.contract is not None
+                for warning in cmp.proposal_warnings(history.contract, proposal)
+            ],
         )
 
     def _replay_histories(
@@ -285,7 +297,8 @@ def _proposals(
         if contract is None:
             continue
         current = contract.versions[-1].terms
-        key = (current.timezone, current.term, contract.starts_at, contract.timezone)
+        # a proposal patches the current terms (rule `patch_terms`): alike only if they are
+        key = (current.model_dump_json(), contract.starts_at, contract.timezone)
         if key not in expanded:
             expanded[key] = cmp.proposed_terms(written, contract)
         found.append((history, expanded[key]))

@@ -70,6 +70,7 @@ class TargetClock(ReportModel):
     met_at: datetime | None
     used_fraction: str
     breach_note: str | None
+    breach_known_at: datetime | None = None  # a retroactive breach: when it became known
 
 
 class TicketReport(ReportModel):
@@ -96,6 +97,7 @@ class TicketReport(ReportModel):
     met_at: datetime | None
     used_fraction: str | None
     breach_note: str | None
+    breach_known_at: datetime | None = None
     targets: list[TargetClock]
     timeline: list[TimelineStretch]
     evidence: list[EventRef]
@@ -172,6 +174,7 @@ def _target_clock(metric: MetricClock) -> TargetClock:
         met_at=_utc_or_none(metric.met_at),
         used_fraction=_fraction_text(metric.used_fraction),
         breach_note=metric.breach_note,
+        breach_known_at=_utc_or_none(metric.breach_known_at),
     )
 
 

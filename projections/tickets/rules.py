@@ -58,6 +58,7 @@ class Reading:
     tally: Tally
     breached_at: int | None
     breach_note: str | None
+    breach_known_at: int | None = None  # when a retroactive breach became known, if later
 
 
 def metric_targets(support: SupportTerms, priority: str) -> dict[Metric, Target]:
@@ -77,9 +78,10 @@ def retroactive_clock(
 
     The current priority's target and calendar apply from the opening, as if the ticket had
     always had that priority; a priority without a target for `metric` leaves it uncommitted.
-    An upgrade can breach at once: the breach is dated at the later of the instant the
-    recomputed clock ran out and the priority change that set the current priority - even when
-    the change comes after the ticket was resolved, and `breach_note` says so.
+    An upgrade can find the target already used up: the breach is dated at the instant the
+    recomputed clock ran out (valid time), and `breach_known_at` is the priority change that made
+    it known, when that came later; `breach_note` says so. As of before the change (or with a
+    query time before it) the old measurement stands.
     """
     current = stretches[-1].priority
     target = metric_targets(support, current).get(metric)
@@ -93,21 +95,22 @@ def retroactive_clock(
     changed_at, previous = priority_set_at(steps)
     if tally.exhausted_at is None:
         return Reading(metric, stretches, target_for, target, tally, None, None)
-    breached_at = max(tally.exhausted_at, changed_at)
-    note = None
-    if breached_at > tally.exhausted_at:
-        calendar = hours(target.calendar)
-        used_then = sum(
-            calendar.open_seconds(s.start, min(s.end, changed_at))
-            for s in stretches
-            if s.status == "running"
-        )
-        note = (
-            f"priority changed from {previous} to {current} at {format_seconds(changed_at)}: "
-            f"{duration_text(used_then)} already used under its {duration_text(target.seconds)} "
-            f"target, breached at once"
-        )
-    return Reading(metric, stretches, target_for, target, tally, breached_at, note)
+    breached_at = tally.exhausted_at
+    if changed_at <= breached_at:
+        return Reading(metric, stretches, target_for, target, tally, breached_at, None)
+    calendar = hours(target.calendar)
+    used_then = sum(
+        calendar.open_seconds(s.start, min(s.end, changed_at))
+        for s in stretches
+        if s.status == "running"
+    )
+    note = (
+        f"priority changed from {previous} to {current} at {format_seconds(changed_at)}: "
+        f"{duration_text(used_then)} already used under its {duration_text(target.seconds)} "
+        f"target; breached at {format_seconds(breached_at)}, when the clock under {current} ran "
+        "out, known since the change"
+    )
+    return Reading(metric, stretches, target_for, target, tally, breached_at, note, changed_at)
 
 
 def from_change_clock(
@@ -225,6 +228,7 @@ class MetricClock:
             it used (under `from_change`, summed over the priorities the ticket had).
         remaining_seconds, due_at, breached_at, met_at: Unix seconds (None where none applies).
         breach_note: why a breach is dated as it is, when that needs saying.
+        breach_known_at: when a breach dated in the past became known (a priority change).
     """
 
     metric: Metric
@@ -239,6 +243,7 @@ class MetricClock:
     breached_at: int | None
     met_at: int | None
     breach_note: str | None
+    breach_known_at: int | None = None
 
 
 def metric_clock(reading: Reading, hours: HoursFor, now: int) -> MetricClock:
@@ -257,6 +262,7 @@ def metric_clock(reading: Reading, hours: HoursFor, now: int) -> MetricClock:
         breached_at=reading.breached_at,
         met_at=met_instant(reading),
         breach_note=reading.breach_note,
+        breach_known_at=reading.breach_known_at,
     )
 
 

@@ -428,7 +428,10 @@ def test_putting_the_same_contract_twice_signs_it_once(api: Api) -> None:
         "terms": {"template": "lifesize-extreme", "availability": {"target_percent": "99.95"}},
     }
     assert api.call("operator", "PUT", "/accounts/gamma/contract", json=stricter).status_code == 201
-    restored = api.call("operator", "PUT", "/accounts/gamma/contract", json=body)
+    patch = api.call("operator", "PUT", "/accounts/gamma/contract", json=body)
+    assert patch.status_code == 200  # rule `patch_terms`: naming the template changes nothing
+    whole = {**body, "terms": {"replace": True, "template": "lifesize-extreme"}}
+    restored = api.call("operator", "PUT", "/accounts/gamma/contract", json=whole)
     assert restored.status_code == 201  # the January terms are those of the signing again
     events = api.call("operator", "GET", "/events?account_id=gamma").json()["events"]
     assert [e["type"] for e in events] == ["contract.signed"] + ["contract.amended"] * 3
@@ -525,3 +528,84 @@ def test_the_openapi_schema_names_every_model_and_error(api: Api) -> None:
         "Diff",
         "EventPage",
     } <= set(schema["components"]["schemas"])
+
+
+def test_a_write_answers_with_its_warnings(api: Api) -> None:
+    """Rule `warnings`: recorded (201), and the answer names what is probably not meant."""
+    body = {"effective_from": "2026-01-01T00:00:00+01:00", "terms": TERMS}
+    first = api.call("operator", "PUT", "/accounts/delta/contract", json=body)
+    assert first.status_code == 201 and first.json()["warnings"] == []  # midnight in Amsterdam
+    patch = {"effective_from": "2026-02-01T00:00:00+01:00", "terms": {"credits": None}}
+    dropped = api.call("operator", "PUT", "/accounts/delta/contract", json=patch)
+    assert dropped.status_code == 201, dropped.text
+    assert [(w["line"], w["field"]) for w in dropped.json()["warnings"]] == [(1, "terms.credits")]
+
+
+def test_the_cli_and_the_api_accept_and_say_the_same_things(api: Api, database_url: str) -> None:
+    """Issue 13 item 8: durations, a naive as_of, a bad month, a mistyped time zone."""
+    from tests.e2e.test_cli_import import run
+
+    body = {"effective_from": "2026-01-01T00:00:00Z", "terms": {"template": "lifesize-extreme"}}
+    assert api.call("operator", "PUT", "/accounts/acme/contract", json=body).status_code == 201
+
+    def reason(path: str) -> str:
+        answer = api.call("operator", "GET", path)
+        assert answer.status_code == 422, answer.text
+        return str(answer.json()["problems"][0]["reason"])
+
+    for within in ("60m", "1h30m", "90s", "5400"):
+        assert api.call("operator", "GET", f"/at-risk?within={within}").status_code == 200
+        assert run(database_url, "at-risk", "--within", within).returncode == 0
+    cli = run(database_url, "at-risk", "--within", "soon")
+    assert cli.returncode == 2 and reason("/at-risk?within=soon") in cli.stderr
+    assert "'soon' is not a duration; write e.g. 90s, 60m, 1h30m" in cli.stderr
+
+    naive = "2026-04-05T12:00:00"
+    said = reason(f"/accounts/acme/availability/2026-04?as_of={naive}")
+    assert said.startswith(f"{naive} has no UTC offset; write it as e.g. {naive}Z")
+    cli = run(
+        database_url, "availability", "--account", "acme", "--month", "2026-04", "--as-of", naive
+    )
+    assert cli.returncode == 2 and said in cli.stderr
+
+    said = reason("/accounts/acme/availability/2026-13")
+    assert said == "'2026-13' is not a month; write it as YYYY-MM, e.g. 2026-04"
+    assert (
+        reason("/breaches?month=April")
+        == "'April' is not a month; write it as YYYY-MM, e.g. 2026-04"
+    )
+    cli = run(database_url, "availability", "--account", "acme", "--month", "2026-13")
+    assert cli.returncode == 2 and said in cli.stderr
+
+    zone = {"effective_from": "2026-01-01T00:00:00Z", "terms": {"timezone": "Europe/Amsterdm"}}
+    answer = api.call("operator", "PUT", "/accounts/zoned/contract", json=zone)
+    assert answer.status_code == 422
+    assert [p["field"] for p in answer.json()["problems"]] == ["terms.timezone"]
+
+
+def test_a_contract_reads_as_its_versions_and_their_changes(api: Api) -> None:
+    """Item 2: `GET /accounts/{id}/contract`; a customer sees only its own."""
+    body = {"effective_from": "2026-01-01T00:00:00Z", "terms": TERMS}
+    for account in ("acme", "beta"):
+        assert (
+            api.call("operator", "PUT", f"/accounts/{account}/contract", json=body).status_code
+            == 201
+        )
+    patch = {
+        "effective_from": "2026-03-01T00:00:00Z",
+        "terms": {"availability": {"target_percent": "99.95"}},
+    }
+    assert api.call("operator", "PUT", "/accounts/acme/contract", json=patch).status_code == 201
+    found = api.call("customer", "GET", "/accounts/acme/contract?at=2026-02-01T00:00:00Z")
+    assert found.status_code == 200, found.text
+    view = found.json()
+    assert view["in_force"]["effective_from"] == "2026-01-01T00:00:00Z"
+    assert [v["type"] for v in view["versions"]] == ["contract.signed", "contract.amended"]
+    assert view["versions"][1]["changes"] == [
+        {"field": "availability.target_percent", "old": "99.9", "new": "99.95"}
+    ]
+    assert view["versions"][1]["terms"]["credits"]["monthly_fee"]["amount"] == "1000.00"
+    now = api.call("auditor", "GET", "/accounts/acme/contract").json()
+    assert now["in_force"]["terms"]["availability"]["target_percent"] == "99.95"
+    assert api.call("customer", "GET", "/accounts/beta/contract").status_code == 404
+    assert api.call("auditor", "GET", "/accounts/nobody/contract").status_code == 404

@@ -112,3 +112,74 @@ def test_an_unreachable_store_is_a_clear_error(tmp_path: Path) -> None:
     assert "store unavailable" in result.stderr and "cannot reach PostgreSQL" in result.stderr
     bad_url = run("mysql://x", "events")
     assert bad_url.returncode == 3 and "not a supported database URL" in bad_url.stderr
+
+
+def test_warnings_are_printed_and_never_block(database_url: str, tmp_path: Path) -> None:
+    """Rule `warnings`: an import, a what-if and a customer key say what is probably not meant."""
+    file = write(tmp_path, "start.ndjson", ndjson(signed("acme", "2026-01-01T00:00:00+01:00")))
+    result = run(database_url, "import", file, "--json")
+    assert result.returncode == 0, result.stderr
+    assert [w["field"] for w in json.loads(result.stdout)["warnings"]] == ["effective_from"]
+    shown = run(
+        database_url,
+        "import",
+        write(tmp_path, "b.ndjson", ndjson(signed("beta", "2026-01-01T00:00:00+01:00"))),
+    )
+    assert shown.returncode == 0 and "recorded 1 events" in shown.stdout
+    assert "warning: line 1: effective_from: " in shown.stderr
+    key = run(database_url, "keys", "create", "--role", "customer", "--account", "nobody")
+    assert key.returncode == 0 and key.stdout.startswith("slk_")
+    assert "warning: account: account 'nobody' has no contract" in key.stderr
+    bound = run(database_url, "keys", "create", "--role", "customer", "--account", "acme")
+    assert bound.returncode == 0 and "warning" not in bound.stderr
+
+
+def test_terms_shows_the_versions_and_what_each_changed(database_url: str, tmp_path: Path) -> None:
+    """Item 2: `sla-ledger terms` and the diff above a what-if."""
+    fee = {"monthly_fee": {"amount": "1000.00", "currency": "EUR"}}
+    facts = [
+        signed("acme", **{"template": "lifesize-extreme", "credits": fee}),
+        {
+            "type": "contract.amended",
+            "account_id": "acme",
+            "effective_from": "2026-03-01T00:00:00Z",
+            "terms": {"availability": {"target_percent": "99.95"}},
+        },
+    ]
+    assert run(database_url, "import", write(tmp_path, "t.ndjson", ndjson(*facts))).returncode == 0
+    history = run(database_url, "terms", "--account", "acme", "--history")
+    assert history.returncode == 0, history.stderr
+    lines = history.stdout.splitlines()
+    assert lines[1].startswith("version 1  effective 2026-01-01T00:00:00Z  recorded ")
+    assert lines[3].startswith("version 2  effective 2026-03-01T00:00:00Z  recorded ")
+    assert lines[4] == '  availability.target_percent: "99.9" -> "99.95"'
+    february = run(
+        database_url, "terms", "--account", "acme", "--at", "2026-02-01T00:00:00Z", "--json"
+    )
+    found = json.loads(february.stdout)
+    assert found["in_force"]["terms"]["availability"]["target_percent"] == "99.9"
+    assert found["in_force"]["terms"]["credits"]["monthly_fee"]["amount"] == "1000.00"
+    assert [v["position"] for v in found["versions"]] == [1, 2]
+    proposal = write(
+        tmp_path, "p.json", json.dumps({"credits": {"monthly_fee": {"amount": "900"}}})
+    )
+    replay = run(
+        database_url,
+        "replay",
+        "--terms",
+        proposal,
+        "--from",
+        "2026-01",
+        "--to",
+        "2026-02",
+        "--account",
+        "acme",
+    )
+    assert replay.returncode == 0, replay.stderr
+    shown = replay.stdout.splitlines()
+    assert shown[:2] == [
+        "acme: current terms -> proposed terms",
+        '  credits.monthly_fee.amount: "1000.00" -> "900"',
+    ]
+    unknown = run(database_url, "terms", "--account", "nobody")
+    assert unknown.returncode != 0 and "unknown account 'nobody'" in unknown.stderr

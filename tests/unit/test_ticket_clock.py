@@ -250,17 +250,20 @@ UPGRADED = (
 )
 
 
-def test_retroactive_upgrade_breaches_at_once() -> None:
+def test_retroactive_upgrade_is_breached_when_the_recomputed_clock_ran_out() -> None:
     upgraded = report(ticket(*UPGRADED), EXTENDED, "2026-03-14T19:30+01:00")
     assert upgraded.priority_change_rule == "retroactive" and upgraded.priority == "high"
     assert upgraded.calendar == "extended" and upgraded.state == "breached"
-    assert upgraded.breached_at == at("2026-03-14T19:00+01:00")
-    assert upgraded.due_at == at("2026-03-14T14:00+01:00")  # when the recomputed clock ran out
+    # high counts 08:00-22:00 from the 10:00 opening: 4 h run out at 14:00 (valid time) ...
+    assert upgraded.breached_at == at("2026-03-14T14:00+01:00")
+    assert upgraded.breach_known_at == at("2026-03-14T19:00+01:00")  # ... known at the change
+    assert upgraded.due_at == at("2026-03-14T14:00+01:00")
     assert upgraded.business_seconds_used == 9 * HOUR + 30 * 60
     assert upgraded.remaining_seconds == 0 and upgraded.used_fraction == "2.3750"
     assert upgraded.breach_note == (
         "priority changed from medium to high at 2026-03-14T18:00:00Z: 9h already used under "
-        "its 4h target, breached at once"
+        "its 4h target; breached at 2026-03-14T13:00:00Z, when the clock under high ran out, "
+        "known since the change"
     )
     assert [(p.priority, p.from_at) for p in upgraded.priority_history] == [
         ("medium", at("2026-03-14T10:00+01:00")),
@@ -270,6 +273,23 @@ def test_retroactive_upgrade_breaches_at_once() -> None:
     before = report(ticket(*UPGRADED), EXTENDED, "2026-03-14T18:00+01:00")
     assert before.state == "open" and before.business_seconds_used == 0
     assert before.due_at == at("2026-03-16T13:00+01:00")
+
+
+def test_an_upgrade_after_resolution_is_breached_when_its_clock_ran_out() -> None:
+    """Issue 13: not "at once" at the change, a day after its own due time."""
+    steps = (
+        ("2026-03-14T10:00+01:00", "opened", "medium"),  # Saturday: business hours closed
+        ("2026-03-16T12:00+01:00", "resolved", None),  # Monday: 3 h of business time, met
+        ("2026-03-17T10:00+01:00", "priority_changed", "high"),
+    )
+    before = report(ticket(*steps), EXTENDED, "2026-03-16T20:00+01:00")
+    assert before.state == "met" and before.breached_at is None
+    assert before.business_seconds_used == 3 * HOUR
+    after = report(ticket(*steps), EXTENDED, "2026-03-17T12:00+01:00")
+    # high counts 08:00-22:00 every day from Saturday 10:00: its 4 h ran out Saturday 14:00
+    assert after.state == "breached" and after.breached_at == at("2026-03-14T14:00+01:00")
+    assert after.due_at == after.breached_at
+    assert after.breach_known_at == at("2026-03-17T10:00+01:00")
 
 
 def test_from_change_upgrade_counts_high_from_the_change() -> None:
