@@ -414,7 +414,9 @@ def free_port() -> int:
 
 
 def readiness(server: Server) -> dict[str, Any]:
-    answer = httpx.get(f"{server.base_url}/readyz", timeout=5)
+    # readiness details (the lag) need an operator key
+    headers = {"Authorization": f"Bearer {server.operator_key}"}
+    answer = httpx.get(f"{server.base_url}/readyz", headers=headers, timeout=5)
     found: dict[str, Any] = answer.json() if answer.status_code == 200 else {}
     return found
 

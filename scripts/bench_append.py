@@ -15,7 +15,9 @@ import argparse
 import json
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -34,6 +36,7 @@ from sampledata import availability_terms, contract, mixed_facts, outage_pair, r
 
 from ledger.application import SlaLedger
 from ledger.importing import parse_fact, parse_lines
+from ledger.store.keyfile import load_signer
 from ledger.store.location import StoreLocation
 from ledger.store.opening import open_ledger
 
@@ -208,7 +211,10 @@ class PostgresBackend(Backend):
 
 
 def fresh_store(url: str) -> SlaLedger:
-    return open_ledger(url)
+    ledger = open_ledger(url)
+    # Checkpoints are signed after every batch, as a served or CLI ledger does.
+    ledger.signer = load_signer(Path(tempfile.mkdtemp()) / "bench-signing.key")
+    return ledger
 
 
 def bench_backend(

@@ -49,8 +49,9 @@ def servers(pg_url: str, tmp_path: Path) -> Iterator[list[tuple[str, subprocess.
                 process.wait(timeout=30)
 
 
-def followers(urls: list[str]) -> list[str] | None:
-    ready = [httpx.get(f"{url}/readyz", timeout=5).json() for url in urls]
+def followers(urls: list[str], operator: dict[str, str]) -> list[str] | None:
+    """The servers that say they follow (readiness details need an operator's key)."""
+    ready = [httpx.get(f"{url}/readyz", headers=operator, timeout=5).json() for url in urls]
     return [url for url, answer in zip(urls, ready, strict=True) if answer["follows"]] or None
 
 
@@ -68,7 +69,7 @@ def test_one_follower_at_a_time_handed_over_when_it_dies(
     operator = {"Authorization": f"Bearer {key(pg_url, '--role', 'operator')}"}
     auditor = {"Authorization": f"Bearer {key(pg_url, '--role', 'auditor')}"}
     urls = [url for url, _ in servers]
-    [leader] = wait_for("one follower", lambda: followers(urls))
+    [leader] = wait_for("one follower", lambda: followers(urls, operator))
 
     def write(url: str, *facts: Any) -> None:
         answer = httpx.post(f"{url}/events", content=ndjson(*facts), headers=operator, timeout=30)
@@ -86,11 +87,12 @@ def test_one_follower_at_a_time_handed_over_when_it_dies(
     dead.wait(timeout=30)
     alive = [url for url in urls if url != leader]
     write(alive[0], outage("o-3", "2026-03-04T10:00:00Z", "2026-03-04T12:00:00Z"))
-    [successor] = wait_for("a new follower", lambda: followers(alive))
+    [successor] = wait_for("a new follower", lambda: followers(alive, operator))
     assert successor in alive
 
     def caught_up() -> bool | None:
-        lag = httpx.get(f"{successor}/readyz", timeout=5).json()["projection_lag_events"]
+        answer = httpx.get(f"{successor}/readyz", headers=operator, timeout=5).json()
+        lag = answer["projection_lag_events"]
         return True if lag == 0 else None
 
     wait_for("the new follower catches up, without a read asking it to", caught_up)

@@ -14,7 +14,12 @@ CREDITS: dict[str, Any] = {
     "monthly_fee": {"amount": "1000.00", "currency": "EUR"},
     "availability_tiers": [{"below_percent": "99.9", "credit_percent": "10"}],
 }
-STUDIO: dict[str, Any] = {"template": "vivition-business", "credits": CREDITS}
+# Availability credits need an availability section to measure months against.
+STUDIO: dict[str, Any] = {
+    "template": "vivition-business",
+    "availability": {"target_percent": "99.9"},
+    "credits": CREDITS,
+}
 
 
 def warned(outcome: Any) -> list[tuple[int | None, str]]:
