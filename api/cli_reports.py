@@ -70,10 +70,15 @@ def _text(instant: datetime | None) -> str | None:
     return None if instant is None else format_instant(instant)
 
 
+def _proved(json_output: bool, output_format: str) -> bool:
+    """Whether the answer carries its receipt: JSON does, and so does a PDF (its digest printed)."""
+    return json_output or output_format in ("json", "pdf")
+
+
 def _signed(
     services: Services, report: Model, kind: str, query: dict[str, Any], as_json: bool
 ) -> Model:
-    """The report with its receipt when it is written as JSON (rule `receipts`)."""
+    """The report with its receipt when it is written as JSON or PDF (rule `receipts`)."""
     return receipted(services, report, kind, query) if as_json else report
 
 
@@ -92,7 +97,7 @@ def availability(
         report = services.reports.availability(account, when, known_by)
         query = {"account_id": account, "month": str(when), "as_of": _text(known_by)}
         report = _signed(
-            services, report, "availability", query, json_output or output_format == "json"
+            services, report, "availability", query, _proved(json_output, output_format)
         )
     emit(report, output_format, json_output, show.availability, output)
 
@@ -130,7 +135,7 @@ def breaches(
     with reports(known_by) as services:
         found = services.reports.breaches(when, known_by)
         query = {"month": str(when), "as_of": _text(known_by)}
-        found = _signed(services, found, "breaches", query, json_output or output_format == "json")
+        found = _signed(services, found, "breaches", query, _proved(json_output, output_format))
     emit(found, output_format, json_output, show.breaches, output)
 
 
@@ -150,7 +155,7 @@ def ticket(
     with reports(known_by) as services:
         report = services.reports.ticket(ticket_id, known_by)
         query = {"ticket_id": ticket_id, "as_of": _text(known_by)}
-        report = _signed(services, report, "ticket", query, json_output or output_format == "json")
+        report = _signed(services, report, "ticket", query, _proved(json_output, output_format))
     emit(report, output_format, json_output, show.ticket, output)
 
 
@@ -168,7 +173,7 @@ def tickets(
     with reports(known_by) as services:
         found = services.reports.tickets(account, when, known_by)
         query = {"account_id": account, "month": str(when), "as_of": _text(known_by)}
-        found = _signed(services, found, "tickets", query, json_output or output_format == "json")
+        found = _signed(services, found, "tickets", query, _proved(json_output, output_format))
     emit(found, output_format, json_output, show.tickets, output)
 
 
@@ -212,7 +217,7 @@ def credits(
         statement = services.reports.credits(account, term=term, at=when, as_of=known_by)
         query = {"account_id": account, "term": term, "at": _text(when), "as_of": _text(known_by)}
         statement = _signed(
-            services, statement, "credits", query, json_output or output_format == "json"
+            services, statement, "credits", query, _proved(json_output, output_format)
         )
     emit(statement, output_format, json_output, show.statement, output)
 
@@ -229,9 +234,7 @@ def adjustments(
     with reports(known_by) as services:
         found = services.reports.adjustments(known_by)
         query = {"as_of": _text(known_by)}
-        found = _signed(
-            services, found, "adjustments", query, json_output or output_format == "json"
-        )
+        found = _signed(services, found, "adjustments", query, _proved(json_output, output_format))
     emit(found, output_format, json_output, show.adjustments, output)
 
 
@@ -273,7 +276,7 @@ def replay(
             "all_accounts": all_accounts,
             "as_of": _text(known_by),
         }
-        found = _signed(services, found, "replay", query, json_output or output_format == "json")
+        found = _signed(services, found, "replay", query, _proved(json_output, output_format))
     as_json = json_output or output_format == "json"
     if not as_json and output_format == "text" and output is None:
         for account_id, changes in found.terms_changes.items():
@@ -302,5 +305,5 @@ def diff(
     with reports() as services:
         found = services.reports.diff(account, month_option(month), earlier, later)
         query = {"account_id": account, "month": month, "as_of": _text(earlier), "vs": _text(later)}
-        found = _signed(services, found, "diff", query, json_output or output_format == "json")
+        found = _signed(services, found, "diff", query, _proved(json_output, output_format))
     emit(found, output_format, json_output, show.diff, output)

@@ -81,6 +81,9 @@ def test_the_month_and_the_statement_as_pdf(api: Api) -> None:  # noqa: F811
     assert f"availability {month['availability_percent']} %" in text
     assert f"unavailable {month['unavailable_seconds']} s" in text and "MISSED" in text
     assert "everyone" in text
+    # the receipt's digest is printed: the PDF can be matched to its signed JSON form
+    assert f"ledger {month['receipt']['ledger_id']}" in text
+    assert re.search(r"report digest \(SHA-256\) [0-9a-f]{64}", text), text
 
     statement = api.call("auditor", "GET", "/accounts/acme/credits?term=2").json()
     text = pdf_text(api.call("auditor", "GET", "/accounts/acme/credits?term=2&format=pdf").content)
@@ -105,7 +108,9 @@ def test_the_cli_writes_csv_and_pdf(sqlite_url: str, tmp_path: Path) -> None:
     statement = tmp_path / "term.pdf"
     credits = ["credits", "--account", "acme", "--term", "1", "--format", "pdf"]
     assert run(sqlite_url, *credits, "--output", str(statement)).returncode == 0
-    assert "credit owed: 100.00 EUR" in pdf_text(statement.read_bytes())
+    printed = pdf_text(statement.read_bytes())
+    assert "credit owed: 100.00 EUR" in printed
+    assert re.search(r"report digest \(SHA-256\) [0-9a-f]{64}", printed), printed
 
     refused = run(sqlite_url, "ticket", "T-1", "--format", "pdf", "--output", str(pdf))
     assert refused.returncode == 2 and "PDF form" in refused.stderr
