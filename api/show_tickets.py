@@ -88,6 +88,10 @@ def tickets(console: Console, month: TicketMonth) -> None:
     as_of(console, month.as_of, month.as_of_position, month.query_time, zone)
 
 
+def _left(business_seconds: int | None) -> str:
+    return "" if business_seconds is None else f"{duration(business_seconds)} business time, "
+
+
 def at_risk(console: Console, found: AtRiskList) -> None:
     console.print(
         f"open tickets due within {duration(found.within_seconds)} of "
@@ -96,7 +100,8 @@ def at_risk(console: Console, found: AtRiskList) -> None:
     for item in found.tickets:
         console.print(
             f"  {item.ticket_id:<16} {item.account_id:<18} {item.priority:<8} due "
-            f"{local(item.due_at, None)} ({duration(item.seconds_left)} left)",
+            f"{local(item.due_at, item.timezone)} ({_left(item.business_seconds_left)}"
+            f"{duration(item.seconds_left)} real time left)",
             markup=False,
         )
     if not found.tickets:

@@ -191,22 +191,42 @@ class AccountReports(ReportBase):
         now = self.clock()
         rows = self.runner.view.running_tickets(now + timedelta(seconds=within_seconds))
         soon = [row for row in rows if row.due_at is not None and row.due_at > now]
+        upto = self.known_by(None).upto
         return AtRiskList(
             query_time=now,
             within_seconds=within_seconds,
             tickets=[
-                AtRisk(
-                    ticket_id=row.ticket_id,
-                    account_id=row.account_id,
-                    priority=row.priority,
-                    due_at=row.due_at,
-                    seconds_left=int((row.due_at - now).total_seconds()),
-                )
+                self._at_risk(row.ticket_id, row.account_id, row.priority, row.due_at, now, upto)
                 for row in soon
                 if row.due_at is not None
             ],
             overdue=[row.ticket_id for row in rows if row.due_at is not None and row.due_at <= now],
         )
+
+    def _at_risk(
+        self,
+        ticket_id: str,
+        account_id: str,
+        priority: str,
+        due_at: datetime,
+        now: datetime,
+        upto: int,
+    ) -> AtRisk:
+        """One at-risk ticket, its clock recomputed now: the business time its target has left
+        and the calendar's zone (the stored row holds only when it is due)."""
+        history = load_ticket(self.reader, ticket_id, upto)
+        report = ticket_report(clock_for_ticket(history, ticket_id, now))
+        due = [t for t in report.targets if t.running and t.due_at == due_at]
+        target = due[0] if due else None
+        return AtRisk(
+            ticket_id=ticket_id,
+            account_id=account_id,
+            priority=priority,
+            due_at=due_at,
+            seconds_left=int((due_at - now).total_seconds()),
+            business_seconds_left=target.remaining_seconds if target else report.remaining_seconds,
+            timezone=target.calendar_timezone if target else report.calendar_timezone,
+        )  # fmt: skip
 
     def terms(
         self, account_id: str, at: datetime | None = None, as_of: datetime | None = None

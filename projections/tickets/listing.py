@@ -116,7 +116,9 @@ class AtRisk(ReportModel):
     account_id: str
     priority: str
     due_at: datetime
-    seconds_left: int
+    seconds_left: int  # real seconds until due_at
+    business_seconds_left: int | None = None  # of the target's calendar (None: no calendar)
+    timezone: str | None = None  # the calendar's zone, for showing due_at in local time
 
 
 class AtRiskList(ReportModel):

@@ -139,6 +139,19 @@ def test_at_risk_lists_running_tickets_due_soon_and_names_overdue_ones(ledger: S
     assert found.overdue == ["late"]
 
 
+def test_at_risk_counts_business_time_left_over_a_weekend(ledger: SlaLedger) -> None:
+    studio(ledger)
+    record(ledger, ticket_opened("friday", "2026-04-17T15:00:00+02:00", "high", "studio"))
+    # Friday 16:30: 1 h 30 min of the 4 business hours used, 30 min more until 17:00, then the
+    # last 2 h on Monday: due 11:00 in Amsterdam, 66 h 30 min of real time away.
+    found = service(ledger, now="2026-04-17T16:30:00+02:00").at_risk(3 * 86_400)
+    [item] = found.tickets
+    assert item.due_at == datetime.fromisoformat("2026-04-20T11:00:00+02:00")
+    assert item.business_seconds_left == 9_000
+    assert item.seconds_left == 66 * 3_600 + 1_800
+    assert item.timezone == "Europe/Amsterdam"
+
+
 def test_rebuilt_ticket_rows_equal_the_incremental_ones(ledger: SlaLedger) -> None:
     studio(ledger, "vivition-extended")
     facts = _random_tickets(random.Random(4), 12)
