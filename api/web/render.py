@@ -65,4 +65,5 @@ def month_html(report: AvailabilityReport, **values: Any) -> str:
 def statement_html(statement: CreditStatement, **values: Any) -> str:
     values.setdefault("term", None)
     values.setdefault("adjustments", [])
+    values.setdefault("contract", None)  # the account page shows the terms in force
     return page("statement.html", s=statement, **values)

@@ -141,7 +141,10 @@ def account(request: Request, app: StateDep, account_id: str, term: int | None =
         visible(key, account_id)
         found = app.reports.credits(account_id, term=term)
         changed = [a for a in app.reports.adjustments().adjustments if a.account_id == account_id]
-        return _html(statement_html(found, caller_key=key, term=term, adjustments=changed))
+        contract = app.reports.terms(account_id)
+        return _html(
+            statement_html(found, caller_key=key, term=term, adjustments=changed, contract=contract)
+        )
 
     return _guarded(request, app, make)
 

@@ -45,6 +45,10 @@ def test_the_pages_a_customer_and_an_auditor_see(api: Api) -> None:  # noqa: F81
     sign_in(client, api.keys["customer"])
     account = client.get("/ui")  # a customer lands on its account
     assert account.status_code == 200 and "acme · credit statement" in account.text
+    assert 'id="terms-in-force"' in account.text and '"target_percent"' in account.text
+    assert '<table id="versions">' in account.text
+    month = client.get("/ui/accounts/acme/months/2026-04").text
+    assert 'id="receipt"' in month and re.search(r'id="receipt-digest">[0-9a-f]{64}<', month)
     statement = client.get("/ui/accounts/acme/credits?term=2").text
     assert re.search(r"2026-04.*?99\.8842.*?MISSED.*?acme-1.*?150\.00 EUR", statement, re.S)
 
