@@ -71,7 +71,8 @@ class SlaLedger(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, location: str = "") -> None:
         super().__init__(env)
         self.location = location
-        self.signer: Signer | None = None  # set by whoever opens the store: signs checkpoints
+        self._signer: Signer | None = None
+        self._ledger_id = ""
 
     @property
     def reader(self) -> LedgerReader:
@@ -154,27 +155,44 @@ class SlaLedger(Application[UUID]):
             amended = amended.model_copy(update={"event_id": restated})
         return self.record([(1, amended)], actor=actor)
 
+    @property
+    def signer(self) -> Signer | None:
+        """The ledger's key (set by whoever opens the store): it signs the checkpoints."""
+        return self._signer
+
+    @signer.setter
+    def signer(self, signer: Signer | None) -> None:
+        self._signer = signer
+        self._ledger_id = self.reader.ledger_id() if signer is not None else ""
+        # The recorder signs each batch's new head inside the append transaction: one commit.
+        self.recorder.head_signer = self.signed_head if signer is not None else None  # type: ignore[attr-defined]
+
     def _checkpoint(self, receipt: WriteReceipt) -> None:
-        """Sign the log's new head (rule `checkpoints`: after every append batch)."""
+        """Sign the log's new head (rule `checkpoints`: after every append batch), unless the
+        recorder already did in the append transaction."""
         if self.signer is None or receipt.recorded_at is None or receipt.chain_hash is None:
             return
-        self.write_checkpoint(receipt.positions[-1], receipt.recorded_at, receipt.chain_hash)
+        if not receipt.checkpointed:
+            self.write_checkpoint(receipt.positions[-1], receipt.recorded_at, receipt.chain_hash)
+
+    def signed_head(self, position: int, recorded_at: datetime, chain_hash: str) -> Checkpoint:
+        """The signed checkpoint saying the log held `position` events ending in `chain_hash`."""
+        assert self.signer is not None
+        micros = instant_micros(recorded_at)
+        ledger_id = self._ledger_id or self.reader.ledger_id()
+        message = checkpoint_message(ledger_id, position, micros, chain_hash)
+        return Checkpoint(
+            position,
+            micros,
+            chain_hash,
+            self.signer.key_id,
+            self.signer.sign(message),
+            datetime.now(UTC).isoformat(),
+        )
 
     def write_checkpoint(self, position: int, recorded_at: datetime, chain_hash: str) -> None:
         """Sign that the log held `position` events ending in `chain_hash`, and keep it."""
-        assert self.signer is not None
-        micros = instant_micros(recorded_at)
-        message = checkpoint_message(self.reader.ledger_id(), position, micros, chain_hash)
-        self.reader.write_checkpoint(
-            Checkpoint(
-                position,
-                micros,
-                chain_hash,
-                self.signer.key_id,
-                self.signer.sign(message),
-                datetime.now(UTC).isoformat(),
-            )
-        )
+        self.reader.write_checkpoint(self.signed_head(position, recorded_at, chain_hash))
 
     def verify(self, public_key: str, vouched: tuple[Vouched, ...] = ()) -> LogVerdict:
         """Recompute the chain over the whole log and hold it against the checkpoints (and the

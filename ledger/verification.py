@@ -8,13 +8,14 @@ handed out with a report is checked the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from ledger.chain import ChainedRow, Departure, verify_chain
 from ledger.signing import checkpoint_message, signature_holds
 
-__all__ = ["Checkpoint", "LogVerdict", "Vouched", "verify_log"]
+__all__ = ["Checkpoint", "HeadSigner", "LogVerdict", "Vouched", "verify_log"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,10 @@ class Checkpoint:
     key_id: str
     signature: str  # hex Ed25519 signature over `checkpoint_message`
     signed_at: str
+
+
+# Signs a batch's new head (position, recorded at, chain hash) inside its append transaction.
+HeadSigner = Callable[[int, datetime, str], Checkpoint]
 
 
 @dataclass(frozen=True)

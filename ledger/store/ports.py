@@ -69,6 +69,7 @@ class WriteReceipt:
     positions: list[int] = field(default_factory=list)
     recorded_at: datetime | None = None
     chain_hash: str | None = None  # the chain hash at the last position written
+    checkpointed: bool = False  # the new head was signed in the same transaction
 
 
 class LogRow(NamedTuple):

@@ -98,16 +98,32 @@ class LedgerPostgresRecorder(PostgresChain, PostgresReads, PostgresApplicationRe
         # One statement in autocommit mode is one transaction and one round trip.
         wait = f"{self.datastore.lock_timeout}s"
         try:
-            rows = self._fetch(self._append, (*event_params, *scope_params, wait))
+            rows = self._append_signed((*event_params, *scope_params, wait), receipt)
         except psycopg.errors.UniqueViolation as violation:
             raise IntegrityError(str(violation)) from violation
         if len(stored_events) >= _ANALYZE_AFTER:
             self._analyze()
-        positions = [row["appended_position"] for row in rows]
-        receipt.positions = positions
+        return [row["appended_position"] for row in rows]
+
+    def _append_signed(self, params: Sequence[Any], receipt: WriteReceipt) -> list[dict[str, Any]]:
+        """Append, and sign the new head in the same transaction when the ledger has its key
+        (one commit); without a key the append is one statement in autocommit mode."""
+        if self.head_signer is None:
+            rows = self._fetch(self._append, params)
+        else:
+            with self.datastore.transaction(commit=True) as curs:
+                curs.execute(self._append, params, prepare=True)
+                rows = list(curs.fetchall())
+                head = rows[-1]
+                checkpoint = self.head_signer(
+                    head["appended_position"], utc_known(head["appended_at"]), head["appended_hash"]
+                )
+                self._insert_checkpoint(curs, checkpoint)
+                receipt.checkpointed = True
+        receipt.positions = [row["appended_position"] for row in rows]
         receipt.recorded_at = utc(rows[-1]["appended_at"])
         receipt.chain_hash = rows[-1]["appended_hash"]
-        return positions
+        return rows
 
     def _analyze(self) -> None:
         """Refresh the planner's statistics after a bulk import.

@@ -17,7 +17,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from ledger.chain import GENESIS, ChainedRow, link
-from ledger.verification import Checkpoint
+from ledger.verification import Checkpoint, HeadSigner
 
 __all__ = ["APPEND_FUNCTION", "PostgresChain", "chain_names", "chain_statements"]
 
@@ -155,6 +155,7 @@ class PostgresChain:
 
     datastore: PostgresDatastore
     _names: dict[str, Identifier]
+    head_signer: HeadSigner | None = None  # set by the ledger when it has its key
     _rendered: dict[str, str]
     chain_upgrade: list[Composed]
 
@@ -225,20 +226,23 @@ class PostgresChain:
 
     def write_checkpoint(self, checkpoint: Checkpoint) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(
-                self._sql(
-                    "INSERT INTO {schema}.{checkpoints} VALUES (%s, %s, %s, %s, %s, %s) "
-                    "ON CONFLICT DO NOTHING"
-                ),
-                (
-                    checkpoint.position,
-                    checkpoint.recorded_at,
-                    checkpoint.chain_hash,
-                    checkpoint.key_id,
-                    checkpoint.signature,
-                    checkpoint.signed_at,
-                ),
-            )
+            self._insert_checkpoint(curs, checkpoint)
+
+    def _insert_checkpoint(self, curs: Any, checkpoint: Checkpoint) -> None:
+        curs.execute(
+            self._sql(
+                "INSERT INTO {schema}.{checkpoints} VALUES (%s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT DO NOTHING"
+            ),
+            (
+                checkpoint.position,
+                checkpoint.recorded_at,
+                checkpoint.chain_hash,
+                checkpoint.key_id,
+                checkpoint.signature,
+                checkpoint.signed_at,
+            ),
+        )
 
     def checkpoints(self) -> list[Checkpoint]:
         rows = self._rows("SELECT * FROM {schema}.{checkpoints} ORDER BY position", ())

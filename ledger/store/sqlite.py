@@ -135,6 +135,10 @@ class LedgerSQLiteRecorder(SQLiteChain, SQLiteReads, SQLiteApplicationRecorder):
         receipt.chain_hash = self._append_chain(c, chained)
         receipt.positions = positions
         receipt.recorded_at = micros_instant(last[1])
+        if self.head_signer is not None:  # the batch's checkpoint, in the same transaction
+            head = self.head_signer(positions[-1], receipt.recorded_at, receipt.chain_hash)
+            self._insert_checkpoint(c, head)
+            receipt.checkpointed = True
         return positions
 
     def load_for_write(

@@ -15,7 +15,7 @@ from typing import Any
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore
 
 from ledger.chain import GENESIS, ChainedRow, link
-from ledger.verification import Checkpoint
+from ledger.verification import Checkpoint, HeadSigner
 
 __all__ = ["SQLiteChain"]
 
@@ -31,6 +31,7 @@ class SQLiteChain:
 
     datastore: SQLiteDatastore
     events_table_name: str
+    head_signer: HeadSigner | None = None  # set by the ledger when it has its key
 
     def chain_statements(self) -> list[str]:
         statements = [
@@ -141,17 +142,20 @@ class SQLiteChain:
 
     def write_checkpoint(self, checkpoint: Checkpoint) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                "INSERT OR IGNORE INTO checkpoints VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    checkpoint.position,
-                    checkpoint.recorded_at,
-                    checkpoint.chain_hash,
-                    checkpoint.key_id,
-                    checkpoint.signature,
-                    checkpoint.signed_at,
-                ),
-            )
+            self._insert_checkpoint(c, checkpoint)
+
+    def _insert_checkpoint(self, c: Any, checkpoint: Checkpoint) -> None:
+        c.execute(
+            "INSERT OR IGNORE INTO checkpoints VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                checkpoint.position,
+                checkpoint.recorded_at,
+                checkpoint.chain_hash,
+                checkpoint.key_id,
+                checkpoint.signature,
+                checkpoint.signed_at,
+            ),
+        )
 
     def checkpoints(self) -> list[Checkpoint]:
         with self.datastore.transaction(commit=False) as c:
