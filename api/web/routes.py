@@ -20,12 +20,13 @@ from api.errors import Hidden
 from api.export_csv import report_csv
 from api.keys import ApiKey
 from api.receipts import receipted
+from api.routes.common import instant_text
 from api.web.pdf import pdf_of
 from api.web.render import month_html, page, statement_html
 from api.web.session import COOKIE, MAX_AGE_SECONDS, signed_in, ticket_for
 from api.web.timeline import WIDTH, ticket_marks
 from ledger.errors import LedgerError, NotFound
-from ledger.timevalues import Month, format_instant, parse_instant
+from ledger.timevalues import Month, parse_instant
 
 __all__ = ["router"]
 
@@ -54,10 +55,6 @@ def _guarded(request: Request, app: StateDep, make: Callable[[ApiKey], Response]
         return _html(page("error.html", caller_key=key, status=404, message=message), 404)
     except (LedgerError, ValueError) as error:
         return _html(page("error.html", caller_key=key, status=422, message=str(error)), 422)
-
-
-def _text(instant: datetime | None) -> str | None:
-    return None if instant is None else format_instant(instant)
 
 
 def _instant(text: str | None, name: str) -> datetime | None:
@@ -162,7 +159,7 @@ def credits(
         visible(key, account_id)
         known = _instant(as_of, "as of")
         found = app.reports.credits(account_id, term=term, as_of=known)
-        query = {"account_id": account_id, "term": term, "at": None, "as_of": _text(known)}
+        query = {"account_id": account_id, "term": term, "at": None, "as_of": instant_text(known)}
         found = receipted(app, found, "credits", query)  # as the API signs it
         exported = _export(found, format, f"{account_id}-term-{found.term}")
         return exported or _html(statement_html(found, caller_key=key, term=term))
@@ -184,7 +181,7 @@ def month(
         visible(key, account_id)
         when, known = Month.parse(month), _instant(as_of, "as of")
         found = app.reports.availability(account_id, when, known)
-        query = {"account_id": account_id, "month": month, "as_of": _text(known)}
+        query = {"account_id": account_id, "month": month, "as_of": instant_text(known)}
         found = receipted(app, found, "availability", query)  # as the API signs it
         exported = _export(found, format, f"{account_id}-{month}")
         if exported is not None:
