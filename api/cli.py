@@ -1,8 +1,9 @@
 """`sla-ledger`: the command line. It parses arguments and prints; every rule lives elsewhere.
 
 The commands are in `api.cli_facts` (import, events, stats), `api.cli_reports` (the reports),
-`api.cli_proof` (verify, signing-key, checkpoint) and `api.cli_admin` (keys, serve, project,
-rebuild); `api.cli_common` has what they share, including the exit statuses.
+`api.cli_compare` (replay, diff), `api.cli_proof` (verify, signing-key, checkpoint) and
+`api.cli_admin` (keys, serve, project, rebuild); `api.cli_common` has what they share, including
+the exit statuses.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from api import cli_facts
 
 # isort: split
 from api import cli_reports
+
+# isort: split
+from api import cli_compare
 
 # isort: split
 from api import cli_proof
@@ -25,7 +29,7 @@ from ledger.errors import InvalidQuery, LedgerError, NotFound, StoreUnavailable
 from ledger.store.failures import STORE_FAILURES, store_unavailable
 from ledger.store.keyfile import KeyFileError
 
-__all__ = ["app", "cli_admin", "cli_facts", "cli_proof", "cli_reports", "main"]
+__all__ = ["app", "cli_admin", "cli_compare", "cli_facts", "cli_proof", "cli_reports", "main"]
 
 
 def main() -> None:

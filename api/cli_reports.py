@@ -1,4 +1,5 @@
-"""The report commands: availability, breaches, tickets, at-risk, credits and comparisons.
+"""The report commands: availability, terms, breaches, tickets, at-risk, credits, adjustments
+(the comparisons, replay and diff: `api.cli_compare`).
 
 Each parses its options, asks the report service (`projections.reports`) and prints a readable
 view (`api.show`) or JSON.
@@ -6,11 +7,9 @@ view (`api.show`) or JSON.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -22,17 +21,14 @@ from api.cli_common import (
     AsOfOption,
     JsonOption,
     app,
-    err,
     fail,
     instant_option,
     month_option,
     opened,
     out,
     print_json,
-    read_text,
 )
 from api.cli_output import FormatOption, OutputOption, emit
-from api.cli_progress import staged
 from api.receipts import receipted
 from ledger.errors import NotFound
 from ledger.timevalues import format_instant, parse_duration
@@ -43,11 +39,13 @@ __all__ = [
     "availability",
     "breaches",
     "credits",
-    "diff",
-    "replay",
+    "instant_text",
+    "reports",
     "terms",
     "ticket",
     "tickets",
+    "wants_receipt",
+    "with_receipt",
 ]
 
 
@@ -66,16 +64,16 @@ def reports(as_of: datetime | None = None) -> Iterator[Services]:
             raise
 
 
-def _text(instant: datetime | None) -> str | None:
+def instant_text(instant: datetime | None) -> str | None:
     return None if instant is None else format_instant(instant)
 
 
-def _proved(json_output: bool, output_format: str) -> bool:
+def wants_receipt(json_output: bool, output_format: str) -> bool:
     """Whether the answer carries its receipt: JSON does, and so does a PDF (its digest printed)."""
     return json_output or output_format in ("json", "pdf")
 
 
-def _signed(
+def with_receipt(
     services: Services, report: Model, kind: str, query: dict[str, Any], as_json: bool
 ) -> Model:
     """The report with its receipt when it is written as JSON or PDF (rule `receipts`)."""
@@ -95,9 +93,9 @@ def availability(
     when, known_by = month_option(month), instant_option(as_of, "--as-of")
     with reports(known_by) as services:
         report = services.reports.availability(account, when, known_by)
-        query = {"account_id": account, "month": str(when), "as_of": _text(known_by)}
-        report = _signed(
-            services, report, "availability", query, _proved(json_output, output_format)
+        query = {"account_id": account, "month": str(when), "as_of": instant_text(known_by)}
+        report = with_receipt(
+            services, report, "availability", query, wants_receipt(json_output, output_format)
         )
     emit(report, output_format, json_output, show.availability, output)
 
@@ -134,8 +132,10 @@ def breaches(
     when, known_by = month_option(month), instant_option(as_of, "--as-of")
     with reports(known_by) as services:
         found = services.reports.breaches(when, known_by)
-        query = {"month": str(when), "as_of": _text(known_by)}
-        found = _signed(services, found, "breaches", query, _proved(json_output, output_format))
+        query = {"month": str(when), "as_of": instant_text(known_by)}
+        found = with_receipt(
+            services, found, "breaches", query, wants_receipt(json_output, output_format)
+        )
     emit(found, output_format, json_output, show.breaches, output)
 
 
@@ -154,8 +154,10 @@ def ticket(
     known_by = instant_option(as_of, "--as-of")
     with reports(known_by) as services:
         report = services.reports.ticket(ticket_id, known_by)
-        query = {"ticket_id": ticket_id, "as_of": _text(known_by)}
-        report = _signed(services, report, "ticket", query, _proved(json_output, output_format))
+        query = {"ticket_id": ticket_id, "as_of": instant_text(known_by)}
+        report = with_receipt(
+            services, report, "ticket", query, wants_receipt(json_output, output_format)
+        )
     emit(report, output_format, json_output, show.ticket, output)
 
 
@@ -172,8 +174,10 @@ def tickets(
     when, known_by = month_option(month), instant_option(as_of, "--as-of")
     with reports(known_by) as services:
         found = services.reports.tickets(account, when, known_by)
-        query = {"account_id": account, "month": str(when), "as_of": _text(known_by)}
-        found = _signed(services, found, "tickets", query, _proved(json_output, output_format))
+        query = {"account_id": account, "month": str(when), "as_of": instant_text(known_by)}
+        found = with_receipt(
+            services, found, "tickets", query, wants_receipt(json_output, output_format)
+        )
     emit(found, output_format, json_output, show.tickets, output)
 
 
@@ -215,9 +219,14 @@ def credits(
     when, known_by = instant_option(at, "--at"), instant_option(as_of, "--as-of")
     with reports(known_by) as services:
         statement = services.reports.credits(account, term=term, at=when, as_of=known_by)
-        query = {"account_id": account, "term": term, "at": _text(when), "as_of": _text(known_by)}
-        statement = _signed(
-            services, statement, "credits", query, _proved(json_output, output_format)
+        query = {
+            "account_id": account,
+            "term": term,
+            "at": instant_text(when),
+            "as_of": instant_text(known_by),
+        }
+        statement = with_receipt(
+            services, statement, "credits", query, wants_receipt(json_output, output_format)
         )
     emit(statement, output_format, json_output, show.statement, output)
 
@@ -233,77 +242,8 @@ def adjustments(
     known_by = instant_option(as_of, "--as-of")
     with reports(known_by) as services:
         found = services.reports.adjustments(known_by)
-        query = {"as_of": _text(known_by)}
-        found = _signed(services, found, "adjustments", query, _proved(json_output, output_format))
+        query = {"as_of": instant_text(known_by)}
+        found = with_receipt(
+            services, found, "adjustments", query, wants_receipt(json_output, output_format)
+        )
     emit(found, output_format, json_output, show.adjustments, output)
-
-
-@app.command("replay")
-def replay(
-    terms: Annotated[Path, typer.Option("--terms", help="JSON file of the proposed terms.")],
-    first: Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")],
-    last: Annotated[str, typer.Option("--to", help="Last month, YYYY-MM.")],
-    account: Annotated[str | None, typer.Option("--account", help="The account.")] = None,
-    all_accounts: Annotated[bool, typer.Option("--all-accounts", help="Every account.")] = False,
-    as_of: AsOfOption = None,
-    json_output: JsonOption = False,
-    output_format: FormatOption = "text",
-    output: OutputOption = None,
-) -> None:
-    """What-if: the period under proposed terms beside the actual ones (appends nothing)."""
-    known_by = instant_option(as_of, "--as-of")
-    try:
-        proposed = json.loads(read_text(terms))
-    except json.JSONDecodeError as error:
-        fail(2, f"{terms}: not valid JSON: {error}")
-    if not isinstance(proposed, dict):
-        fail(2, f"{terms}: the terms must be one JSON object")
-    with reports(known_by) as services, staged(out, err, quiet=not all_accounts) as progress:
-        found = services.reports.replay(
-            proposed,
-            month_option(first),
-            month_option(last),
-            account,
-            all_accounts=all_accounts,
-            as_of=known_by,
-            on_progress=progress,
-        )
-        query = {
-            "terms": proposed,
-            "from_month": first,
-            "to_month": last,
-            "account_id": account,
-            "all_accounts": all_accounts,
-            "as_of": _text(known_by),
-        }
-        found = _signed(services, found, "replay", query, _proved(json_output, output_format))
-    as_json = json_output or output_format == "json"
-    if not as_json and output_format == "text" and output is None:
-        for account_id, changes in found.terms_changes.items():
-            out.print(f"{account_id}: current terms -> proposed terms", markup=False)
-            show_terms.terms_changes(out, changes)
-    for warning in found.warnings:
-        err.print(
-            f"warning: {warning.account_id}: {warning.field}: {warning.message}", markup=False
-        )
-    emit(found, output_format, json_output, show.replay, output)
-
-
-@app.command("diff")
-def diff(
-    account: Annotated[str, typer.Option("--account", help="The account.")],
-    month: Annotated[str, typer.Option("--month", help="Calendar month, YYYY-MM.")],
-    as_of: Annotated[str, typer.Option("--as-of", help="The earlier recorded time.")],
-    vs: Annotated[str, typer.Option("--vs", help="The later recorded time.")],
-    json_output: JsonOption = False,
-    output_format: FormatOption = "text",
-    output: OutputOption = None,
-) -> None:
-    """An account-month as known at two recorded times, and the events that changed it."""
-    earlier, later = instant_option(as_of, "--as-of"), instant_option(vs, "--vs")
-    assert earlier is not None and later is not None
-    with reports() as services:
-        found = services.reports.diff(account, month_option(month), earlier, later)
-        query = {"account_id": account, "month": month, "as_of": _text(earlier), "vs": _text(later)}
-        found = _signed(services, found, "diff", query, _proved(json_output, output_format))
-    emit(found, output_format, json_output, show.diff, output)

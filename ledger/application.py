@@ -12,7 +12,7 @@ import getpass
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -34,12 +34,12 @@ from ledger.idempotency import (
     last_restatements,
     restated_id,
 )
+from ledger.log_signing import HeadSigning
 from ledger.outcomes import RecordedFact, RecordOutcome, outcomes
-from ledger.signing import Signer, checkpoint_message
+from ledger.signing import Signer
 from ledger.store.ports import EventIndex, LedgerReader, WriteReceipt
 from ledger.store.scopes import scopes_of
-from ledger.timevalues import instant_micros
-from ledger.verification import Checkpoint, LogVerdict, Vouched, verify_log
+from ledger.verification import LogVerdict, Vouched
 from ledger.warnings import FactWarning, fact_warnings, terms_before
 from ledger.workspace import Workspace, referenced_entities
 
@@ -71,8 +71,7 @@ class SlaLedger(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, location: str = "") -> None:
         super().__init__(env)
         self.location = location
-        self._signer: Signer | None = None
-        self._ledger_id = ""
+        self.signing = HeadSigning(self.reader)
 
     @property
     def reader(self) -> LedgerReader:
@@ -158,54 +157,17 @@ class SlaLedger(Application[UUID]):
     @property
     def signer(self) -> Signer | None:
         """The ledger's key (set by whoever opens the store): it signs the checkpoints."""
-        return self._signer
+        return self.signing.signer
 
     @signer.setter
     def signer(self, signer: Signer | None) -> None:
-        self._signer = signer
-        self._ledger_id = self.reader.ledger_id() if signer is not None else ""
-        # The recorder signs each batch's new head inside the append transaction: one commit.
-        self.recorder.head_signer = self.signed_head if signer is not None else None  # type: ignore[attr-defined]
-
-    def _checkpoint(self, receipt: WriteReceipt) -> None:
-        """Sign the log's new head (rule `checkpoints`: after every append batch), unless the
-        recorder already did in the append transaction."""
-        if self.signer is None or receipt.recorded_at is None or receipt.chain_hash is None:
-            return
-        if not receipt.checkpointed:
-            self.write_checkpoint(receipt.positions[-1], receipt.recorded_at, receipt.chain_hash)
-
-    def signed_head(self, position: int, recorded_at: datetime, chain_hash: str) -> Checkpoint:
-        """The signed checkpoint saying the log held `position` events ending in `chain_hash`."""
-        assert self.signer is not None
-        micros = instant_micros(recorded_at)
-        ledger_id = self._ledger_id or self.reader.ledger_id()
-        message = checkpoint_message(ledger_id, position, micros, chain_hash)
-        return Checkpoint(
-            position,
-            micros,
-            chain_hash,
-            self.signer.key_id,
-            self.signer.sign(message),
-            datetime.now(UTC).isoformat(),
-        )
+        self.signing.signer = signer
 
     def write_checkpoint(self, position: int, recorded_at: datetime, chain_hash: str) -> None:
-        """Sign that the log held `position` events ending in `chain_hash`, and keep it."""
-        self.reader.write_checkpoint(self.signed_head(position, recorded_at, chain_hash))
+        self.signing.write_checkpoint(position, recorded_at, chain_hash)
 
     def verify(self, public_key: str, vouched: tuple[Vouched, ...] = ()) -> LogVerdict:
-        """Recompute the chain over the whole log and hold it against the checkpoints (and the
-        positions `vouched` for by receipts)."""
-        reader = self.reader
-        return verify_log(
-            reader.chain_rows(),
-            reader.chain_extent(),
-            reader.checkpoints(),
-            ledger_id=reader.ledger_id(),
-            public_key=public_key,
-            vouched=vouched,
-        )
+        return self.signing.verify(public_key, vouched)
 
     def has_contract(self, account_id: str) -> bool:
         """Whether a contract was ever signed for `account_id`."""
@@ -315,7 +277,7 @@ class SlaLedger(Application[UUID]):
                 ledger_index=[item.index for item in pending],
                 receipt=receipt,
             )
-            self._checkpoint(receipt)
+            self.signing.after_append(receipt)
         return receipt
 
 

@@ -295,7 +295,8 @@ def decode(event_type: str, data: dict[str, Any]) -> LedgerEvent:
 _NAMESPACE = UUID("6f1c2f3e-5c57-4b8e-9a39-2f0d6c1e8a10")
 
 
-@lru_cache(maxsize=65536)
+# Bounded small: a long-running server meets ever new ids, and a batch repeats only a few.
+@lru_cache(maxsize=8192)
 def _entity_id(kind: str, natural_id: str) -> UUID:
     return uuid.uuid5(_NAMESPACE, f"{kind}/{natural_id}")
 

@@ -133,7 +133,7 @@ def format_instant(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=8192)  # bounded: a server meets ever new instants
 def format_seconds(seconds: int) -> str:
     """`format_instant` of an instant given as whole Unix seconds (cached: reports repeat them)."""
     return format_instant(datetime.fromtimestamp(seconds, UTC))
@@ -184,7 +184,7 @@ def seconds_between(start: datetime, end: datetime) -> int:
     return floor_to_second(end) - floor_to_second(start)
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=16_384)  # about 45 years of days in one zone
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     """The instant at which `day` begins in `zone` (as an aware UTC datetime)."""
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)

@@ -1,9 +1,12 @@
 """soak: `sla-ledger serve` under steady writes and reads for --minutes; its RSS and the slope.
 
-A throwaway PostgreSQL cluster (loopback), one writer posting outages with their own event_ids and
-two readers asking for availability, events and /readyz, in closed loops. The server's RSS
-(/proc/<pid>/status VmRSS) is sampled every --sample-seconds; the slope is a least-squares fit
-over the samples after the first minute (warm-up: caches and pools fill), in MiB per minute.
+A throwaway PostgreSQL cluster (loopback), one writer posting closed outages (their own event_ids,
+spread over 72 months so no report keeps growing) and two readers asking for a recently written
+month's availability, a page of events and /readyz, in closed loops; a failed request is counted
+and the loop goes on. The server's RSS (/proc/<pid>/status VmRSS) is sampled every
+--sample-seconds; the slope is a least-squares fit over the samples after the first minute
+(warm-up: caches and pools fill) and over the last half alone, in MiB per minute: growth without
+bound keeps the second slope up, a filling cache brings it down to about 0.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -43,32 +47,59 @@ def slope(points: list[tuple[float, float]]) -> float:
     return sum((t - mean_t) * (r - mean_r) for t, r in points) / var if var else 0.0
 
 
-def write_loop(base: str, secret: str, stop: threading.Event, counts: dict[str, int]) -> None:
+MONTHS = [f"{year}-{month:02d}" for year in range(2020, 2026) for month in range(1, 13)]
+
+
+def soak_outage(n: int) -> tuple[str, str, list[dict[str, object]]]:
+    """The n-th write: a 7-minute outage of one account, closed, spread over 72 past months so
+    no one report grows much (a steady workload, not an ever-larger April)."""
+    account, month = ACCOUNTS[n % len(ACCOUNTS)], MONTHS[(n // len(ACCOUNTS)) % len(MONTHS)]
+    day = 1 + (n // (len(ACCOUNTS) * len(MONTHS))) % 28
+    start = f"{month}-{day:02d}T10:00:00Z"
+    facts: list[dict[str, object]] = [
+        {"type": "outage.started", "outage_id": f"soak-{n}", "event_id": f"soak-{n}-s",
+         "at": start, "accounts": [account]},
+        {"type": "outage.ended", "outage_id": f"soak-{n}", "event_id": f"soak-{n}-e",
+         "at": start.replace("T10:00", "T10:07")},
+    ]  # fmt: skip
+    return account, month, facts
+
+
+def write_loop(
+    base: str, secret: str, stop: threading.Event, counts: Counter[str], latest: list[int]
+) -> None:
     headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/x-ndjson"}
     with httpx.Client(base_url=base, timeout=30) as client:
         for n in itertools.count():
             if stop.is_set():
                 return
-            fact = {
-                "type": "outage.started",
-                "outage_id": f"soak-{n}",
-                "event_id": f"soak-{n}",
-                "at": f"2026-04-{1 + n % 28:02d}T10:00:00Z",
-                "accounts": [ACCOUNTS[n % 4]],
-            }
-            answer = client.post("/events", content=json.dumps(fact) + "\n", headers=headers)
-            counts["writes" if answer.is_success else "errors"] += 1
+            body = "".join(json.dumps(fact) + "\n" for fact in soak_outage(n)[2])
+            try:
+                answer = client.post("/events", content=body, headers=headers)
+            except httpx.HTTPError as error:
+                counts[f"write {type(error).__name__}"] += 1
+                continue
+            counts["writes" if answer.is_success else f"write {answer.status_code}"] += 1
+            latest[0] = n
 
 
-def read_loop(base: str, secret: str, stop: threading.Event, counts: dict[str, int]) -> None:
+def read_loop(
+    base: str, secret: str, stop: threading.Event, counts: Counter[str], latest: list[int]
+) -> None:
+    """Reads what was just written: the month of a recent outage, a page of events, /readyz."""
     headers = {"Authorization": f"Bearer {secret}"}
-    paths = [f"/accounts/{a}/availability/2026-04" for a in ACCOUNTS] + ["/events", "/readyz"]
     with httpx.Client(base_url=base, timeout=30) as client:
-        for path in itertools.cycle(paths):
+        for turn in itertools.count():
             if stop.is_set():
                 return
-            answer = client.get(path, headers=headers)
-            counts["reads" if answer.is_success else "errors"] += 1
+            account, month, _ = soak_outage(max(0, latest[0] - turn % 50))
+            path = [f"/accounts/{account}/availability/{month}", "/events", "/readyz"][turn % 3]
+            try:
+                answer = client.get(path, headers=headers)
+            except httpx.HTTPError as error:  # counted; the loop goes on
+                counts[f"read {type(error).__name__}"] += 1
+                continue
+            counts["reads" if answer.is_success else f"read {answer.status_code}"] += 1
 
 
 def main() -> int:
@@ -84,7 +115,7 @@ def main() -> int:
                 {
                     "type": "contract.signed",
                     "account_id": a,
-                    "effective_from": "2026-01-01T00:00:00Z",
+                    "effective_from": "2020-01-01T00:00:00Z",
                     "terms": {"template": "lifesize-extreme"},
                 }
             )
@@ -97,12 +128,11 @@ def main() -> int:
         assert server.process is not None
         pid = server.process.pid
         stop = threading.Event()
-        counts = {"writes": 0, "reads": 0, "errors": 0}
-        threads = [threading.Thread(target=write_loop, args=(server.base, secret, stop, counts))]
-        threads += [
-            threading.Thread(target=read_loop, args=(server.base, secret, stop, counts))
-            for _ in range(2)
-        ]
+        counts: Counter[str] = Counter()
+        latest = [0]
+        shared = (server.base, secret, stop, counts, latest)
+        threads = [threading.Thread(target=write_loop, args=shared)]
+        threads += [threading.Thread(target=read_loop, args=shared) for _ in range(2)]
         for thread in threads:
             thread.start()
         started = time.monotonic()
@@ -111,7 +141,8 @@ def main() -> int:
             while (elapsed := time.monotonic() - started) < args.minutes * 60:
                 samples.append((elapsed / 60, rss_mib(pid)))
                 print(
-                    f"{elapsed / 60:6.2f} min  RSS {samples[-1][1]:7.1f} MiB  {counts}", flush=True
+                    f"{elapsed / 60:6.2f} min  RSS {samples[-1][1]:7.1f} MiB  {dict(counts)}",
+                    flush=True,
                 )
                 time.sleep(args.sample_seconds)
             samples.append(((time.monotonic() - started) / 60, rss_mib(pid)))
@@ -120,11 +151,15 @@ def main() -> int:
             for thread in threads:
                 thread.join(timeout=60)
         after_warmup = [s for s in samples if s[0] >= 1.0] or samples
+        last_half = [s for s in samples if s[0] >= args.minutes / 2] or samples
         print(
-            f"minutes {args.minutes:g}; RSS {samples[0][1]:.1f} -> {samples[-1][1]:.1f} MiB; "
-            f"slope after the first minute {slope(after_warmup):+.2f} MiB/min; {counts}"
+            f"minutes {args.minutes:g}; RSS {samples[0][1]:.1f} -> {samples[-1][1]:.1f} MiB "
+            f"(peak {max(r for _, r in samples):.1f}); slope after the first minute "
+            f"{slope(after_warmup):+.2f} MiB/min, over the last half {slope(last_half):+.2f} "
+            f"MiB/min; {dict(counts)}"
         )
-        return 0
+        failed = sum(v for k, v in counts.items() if k not in ("writes", "reads"))
+        return 1 if failed else 0
     finally:
         server.stop()
         cluster.destroy()

@@ -21,6 +21,7 @@ from psycopg import sql
 from ledger.application import SlaLedger
 from ledger.store.location import StoreLocation
 from ledger.store.opening import open_ledger
+from tests.pgcluster import ThrowawayPostgres
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 _schemas = itertools.count(1)
@@ -69,6 +70,26 @@ def postgres_database() -> Iterator[StoreLocation]:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+@pytest.fixture(scope="session")
+def own_postgres() -> Iterator[StoreLocation]:
+    """A PostgreSQL cluster this test run starts itself (initdb/pg_ctl), for the tests of
+    concurrent opens and racing retries; destroyed when the run ends."""
+    try:
+        cluster = ThrowawayPostgres()
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    try:
+        yield StoreLocation.parse(cluster.url)
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture
+def own_pg_url(own_postgres: StoreLocation) -> str:
+    """A new, empty store URL on the cluster this run started itself."""
+    return postgres_url(own_postgres)
 
 
 def postgres_url(database: StoreLocation) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -19,7 +19,7 @@ from ledger.money import HUNDRED, round_to_minor_unit
 from ledger.state import ContractState, TermsVersion
 from ledger.subscription import term_bounds, term_number_at
 from ledger.terms import ContractTerms, CreditTerms
-from ledger.timevalues import Month, format_instant
+from ledger.timevalues import Month, contract_zone, format_instant
 from projections.availability import MonthAvailability, monthly_availability
 from projections.credits.rules import MonthCredit, Slice, month_credit, slice_version, term_slices
 from projections.evidence import cite
@@ -186,3 +186,13 @@ def _evidence(
 def term_at(contract: ContractState, instant: datetime) -> int:
     """The term containing `instant` (the first term for an instant before the contract)."""
     return max(term_number_at(contract.versions, instant), 1)
+
+
+def terms_between(contract: ContractState, first: Month, last: Month, now: datetime) -> list[int]:
+    """The terms overlapping the months from `first` to `last` (up to now)."""
+    zone = contract_zone(contract.timezone)
+    start = max(first.bounds(zone)[0], contract.starts_at)
+    end = min(last.bounds(zone)[1], now)
+    if end <= start:
+        return []
+    return list(range(term_at(contract, start), term_at(contract, end - timedelta(seconds=1)) + 1))

@@ -9,9 +9,10 @@ only reads what they need and hands it to them.
 from projections.reports.accounts import AccountReports
 from projections.reports.base import KnownBy
 from projections.reports.credits import CreditReports
+from projections.reports.replays import ReplayReports
 
 __all__ = ["KnownBy", "Reports"]
 
 
-class Reports(AccountReports, CreditReports):
+class Reports(AccountReports, CreditReports, ReplayReports):
     """Reports for accounts, months, tickets and terms, current or as of a past recorded time."""

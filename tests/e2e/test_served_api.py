@@ -4,6 +4,7 @@ clean shutdown."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -36,8 +37,8 @@ class Served:
     process: subprocess.Popen[str]
 
 
-@pytest.fixture
-def served(database_url: str) -> Iterator[Served]:
+@contextlib.contextmanager
+def serving(database_url: str) -> Iterator[Served]:
     assert run(database_url, "keys", "list").returncode == 0  # creates the store before the server
     port = free_port()
     process = subprocess.Popen(
@@ -55,6 +56,20 @@ def served(database_url: str) -> Iterator[Served]:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=30)
+
+
+@pytest.fixture
+def served(database_url: str) -> Iterator[Served]:
+    with serving(database_url) as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", pytest.param("own-postgres", marks=pytest.mark.postgres)])
+def served_for_races(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[Served]:
+    """A served store on SQLite, or on a PostgreSQL cluster this test run started itself."""
+    url = sqlite_url if request.param == "sqlite" else request.getfixturevalue("own_pg_url")
+    with serving(url) as server:
+        yield server
 
 
 def wait_until_ready(base_url: str, process: subprocess.Popen[str]) -> None:
@@ -143,7 +158,8 @@ def race(client: httpx.Client, operator: dict[str, str], round_: int) -> list[ht
     return answers
 
 
-def test_requests_racing_with_one_idempotency_key_record_once(served: Served) -> None:
+def test_requests_racing_with_one_idempotency_key_record_once(served_for_races: Served) -> None:
+    served = served_for_races
     operator = {"Authorization": f"Bearer {key(served.database_url, '--role', 'operator')}"}
     with httpx.Client(base_url=served.base_url, timeout=60) as client:
         assert client.post("/events", content=ndjson(signed("acme")), headers=operator).is_success

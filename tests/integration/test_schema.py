@@ -1,4 +1,6 @@
-"""The schema is created once, under a lock; an open that finds it current runs no DDL."""
+"""The schema is created once, under a lock; an open that finds it current runs no DDL.
+
+The concurrency tests run on a PostgreSQL cluster the test run starts itself (`own_pg_url`)."""
 
 from __future__ import annotations
 
@@ -44,14 +46,14 @@ def test_a_store_from_before_the_versions_table_is_brought_up_to_date(database_u
 
 
 @pytest.mark.postgres
-def test_concurrent_first_opens_do_not_deadlock(pg_url: str) -> None:
+def test_concurrent_first_opens_do_not_deadlock(own_pg_url: str) -> None:
     failures: list[BaseException] = []
     start = threading.Barrier(8)
 
     def open_once() -> None:
         start.wait(timeout=30)
         try:
-            open_services(Settings(database_url=pg_url)).close()
+            open_services(Settings(database_url=own_pg_url)).close()
         except BaseException as error:  # collected: the test fails on any of them
             failures.append(error)
 
@@ -65,14 +67,14 @@ def test_concurrent_first_opens_do_not_deadlock(pg_url: str) -> None:
 
 
 @pytest.mark.postgres
-def test_an_open_does_not_wait_behind_a_writers_table_lock(pg_url: str) -> None:
-    open_services(Settings(database_url=pg_url)).close()
-    location = StoreLocation.parse(pg_url)
+def test_an_open_does_not_wait_behind_a_writers_table_lock(own_pg_url: str) -> None:
+    open_services(Settings(database_url=own_pg_url)).close()
+    location = StoreLocation.parse(own_pg_url)
     with psycopg.connect(location.connection_string()) as writer:
         writer.execute(f'LOCK TABLE "{location.schema}".slaledger_events IN EXCLUSIVE MODE')
         opened: list[object] = []
         thread = threading.Thread(
-            target=lambda: opened.append(open_services(Settings(database_url=pg_url)))
+            target=lambda: opened.append(open_services(Settings(database_url=own_pg_url)))
         )
         thread.start()
         thread.join(timeout=60)

@@ -18,6 +18,7 @@ PACKAGES = ("ledger", "projections", "api")
 
 ADAPTERS = {
     "ledger.application",
+    "ledger.log_signing",
     "ledger.store",
     "projections.dialect",
     "projections.loader",
