@@ -151,8 +151,9 @@ class ReadModelProjection(Projection[ReadModels]):
                 self.ledger.reader, accounts, start, end, upto=upto, query_time=query_time
             )
             for account_id in accounts:
+                months = {m for m in dirty[account_id] if first <= m <= last}
                 rows, gone = _account_rows(
-                    histories.get(account_id), account_id, dirty[account_id], upto, query_time
+                    histories.get(account_id), account_id, months, upto, query_time
                 )
                 written += rows
                 removed += gone
@@ -160,11 +161,24 @@ class ReadModelProjection(Projection[ReadModels]):
 
 
 def _group_by_span(dirty: dict[str, set[Month]]) -> dict[tuple[Month, Month], list[str]]:
+    """Accounts grouped by each run of consecutive dirty months. A page touching an account's
+    January 2020 and December 2025 reads those two months, not the six years between: a page's
+    work and memory follow what it changed, not how long the log has grown."""
     groups: dict[tuple[Month, Month], list[str]] = {}
     for account, months in dirty.items():
-        if months:
-            groups.setdefault((min(months), max(months)), []).append(account)
+        for run in _consecutive_runs(sorted(months)):
+            groups.setdefault(run, []).append(account)
     return groups
+
+
+def _consecutive_runs(months: list[Month]) -> list[tuple[Month, Month]]:
+    runs: list[tuple[Month, Month]] = []
+    for month in months:
+        if runs and runs[-1][1].next() == month:
+            runs[-1] = (runs[-1][0], month)
+        else:
+            runs.append((month, month))
+    return runs
 
 
 def _account_rows(
