@@ -112,14 +112,21 @@ class ReadModelProjection(Projection[ReadModels]):
                     dirty.setdefault(account, set()).update(months)
         entities = [r.originator_id for r in rows if r.type.startswith(("outage.", "maintenance."))]
         if entities:
-            self._dirty_from_intervals(list(dict.fromkeys(entities)), upto, query_time, dirty)
+            unique = list(dict.fromkeys(entities))
+            self._dirty_from_intervals(unique, rows[0].position, upto, query_time, dirty)
         return dirty
 
     def _dirty_from_intervals(
-        self, entities: list[UUID], upto: int, query_time: datetime, dirty: dict[str, set[Month]]
+        self,
+        entities: list[UUID],
+        first: int,
+        upto: int,
+        query_time: datetime,
+        dirty: dict[str, set[Month]],
     ) -> None:
         everyone: list[str] | None = None
-        for _, key, valid_from, valid_to in self.ledger.reader.entity_intervals(entities, upto):
+        intervals = _before_and_after(self.ledger.reader.entity_intervals(entities, upto), first)
+        for key, valid_from, valid_to in intervals:
             if valid_from is None:
                 continue
             if key == ALL_ACCOUNTS:
@@ -158,6 +165,26 @@ class ReadModelProjection(Projection[ReadModels]):
                 written += rows
                 removed += gone
         return written, removed
+
+
+def _before_and_after(
+    intervals: list[tuple[UUID, str, datetime | None, datetime | None, int]], first: int
+) -> list[tuple[str, datetime | None, datetime | None]]:
+    """Each entity's intervals as the tables last saw them (its latest event before the page's
+    `first` position) and as they are after the page (its latest event). The intervals of
+    events the page itself superseded never reached the tables: an outage opened and closed in
+    one page dirties its own month, not every month from its start until now."""
+    latest_before: dict[UUID, int] = {}
+    latest: dict[UUID, int] = {}
+    for entity, _, _, _, position in intervals:
+        latest[entity] = max(latest.get(entity, 0), position)
+        if position < first:
+            latest_before[entity] = max(latest_before.get(entity, 0), position)
+    return [
+        (key, valid_from, valid_to)
+        for entity, key, valid_from, valid_to, position in intervals
+        if position in (latest[entity], latest_before.get(entity))
+    ]
 
 
 def _group_by_span(dirty: dict[str, set[Month]]) -> dict[tuple[Month, Month], list[str]]:

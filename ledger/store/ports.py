@@ -140,8 +140,9 @@ class LedgerReader(Protocol):
 
     def entity_intervals(
         self, originator_ids: list[UUID], upto: int
-    ) -> list[tuple[UUID, str, datetime | None, datetime | None]]:
-        """Every interval these entities have had, per account key: (entity, account, from, to)."""
+    ) -> list[tuple[UUID, str, datetime | None, datetime | None, int]]:
+        """Every interval these entities have had, per account key: (entity, account, from, to,
+        the position of the event that gave it)."""
 
     def open_outage_accounts(self, upto: int) -> list[str]:
         """Account keys of outages still open at `upto` (`*` for a service-wide one)."""

@@ -181,11 +181,11 @@ class PostgresReads:
 
     def entity_intervals(
         self, originator_ids: list[UUID], upto: int
-    ) -> list[tuple[UUID, str, datetime | None, datetime | None]]:
+    ) -> list[tuple[UUID, str, datetime | None, datetime | None, int]]:
         rows = self._fetch(
             self._sql(
-                "SELECT originator_id, account_key, valid_from, valid_to FROM {schema}.{scopes} "
-                "WHERE originator_id = ANY(%s) AND position <= %s"
+                "SELECT originator_id, account_key, valid_from, valid_to, position "
+                "FROM {schema}.{scopes} WHERE originator_id = ANY(%s) AND position <= %s"
             ),
             (originator_ids, upto),
         )
@@ -195,6 +195,7 @@ class PostgresReads:
                 row["account_key"],
                 utc(row["valid_from"]),
                 utc(row["valid_to"]),
+                row["position"],
             )
             for row in rows
         ]

@@ -167,19 +167,19 @@ class SQLiteReads:
 
     def entity_intervals(
         self, originator_ids: list[UUID], upto: int
-    ) -> list[tuple[UUID, str, datetime | None, datetime | None]]:
-        found: list[tuple[UUID, str, datetime | None, datetime | None]] = []
+    ) -> list[tuple[UUID, str, datetime | None, datetime | None, int]]:
+        found: list[tuple[UUID, str, datetime | None, datetime | None, int]] = []
         with self.datastore.transaction(commit=False) as c:
             for chunk in chunks([oid.hex for oid in originator_ids]):
                 c.execute(
-                    "SELECT originator_id, account_key, valid_from, valid_to "
+                    "SELECT originator_id, account_key, valid_from, valid_to, position "
                     f"FROM {self.scopes_table} "
                     f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
                     "AND position <= ?",
                     (*chunk, upto),
                 )
                 found += [
-                    (UUID(row[0]), row[1], _instant(row[2]), _instant(row[3]))
+                    (UUID(row[0]), row[1], _instant(row[2]), _instant(row[3]), row[4])
                     for row in c.fetchall()
                 ]
         return found

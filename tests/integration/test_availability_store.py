@@ -29,6 +29,7 @@ from tests.factories import (
     corrected,
     maintenance,
     outage,
+    outage_ended,
     outage_started,
     record,
     services,
@@ -178,6 +179,24 @@ def test_the_table_equals_the_recomputation_for_many_random_histories(
         _assert_table_equals_recomputation(ledger, random_batches(seed, batches=3, per_batch=8))
     finally:
         ledger.close()
+
+
+def test_an_outage_left_open_for_months_and_closed_in_a_later_page_leaves_no_downtime_behind(
+    ledger: SlaLedger,
+) -> None:
+    """The page that closes it recomputes every month the open outage had reached, though the
+    page itself touches only the outage's first month."""
+    _assert_table_equals_recomputation(
+        ledger,
+        [
+            [signed("acme", effective_from="2026-01-01T00:00:00Z")],
+            [outage_started("o-1", "2026-02-10T10:00:00Z")],
+            [outage_ended("o-1", "2026-02-10T10:30:00Z")],
+            [*outage("o-2", "2026-03-01T10:00:00Z", "2026-03-01T10:05:00Z")],
+        ],
+    )
+    rows = _table(services(ledger, catch_up=False).runner.view, ledger)
+    assert sorted(month for _, month in rows) == ["2026-02", "2026-03"]
 
 
 # --- exactly once, across a crash ---------------------------------------------------------------
