@@ -1,12 +1,12 @@
 """soak: `sla-ledger serve` under steady writes and reads for --minutes; its RSS and the slope.
 
-A throwaway PostgreSQL cluster (loopback), one writer posting closed outages (their own event_ids,
-spread over 72 months so no report keeps growing) and two readers asking for a recently written
-month's availability, a page of events and /readyz, in closed loops; a failed request is counted
-and the loop goes on. The server's RSS (/proc/<pid>/status VmRSS) is sampled every
---sample-seconds; the slope is a least-squares fit over the samples after the first minute
-(warm-up: caches and pools fill) and over the last half alone, in MiB per minute: growth without
-bound keeps the second slope up, a filling cache brings it down to about 0.
+A throwaway PostgreSQL cluster (loopback); one writer posting closed outages (their own
+event_ids, one per account and day, the days advancing so no report keeps growing); two readers
+asking for a recently written month's availability, a page of events and /readyz, in closed
+loops. A failed request is counted and the loop goes on. The server's RSS (/proc/<pid>/status
+VmRSS) is sampled every --sample-seconds; the slope is a least-squares fit over the samples after
+the first minute (warm-up: caches and pools fill) and over the last half alone, in MiB per
+minute: growth without bound keeps the second slope up, a filling cache brings it down to 0.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -47,22 +48,25 @@ def slope(points: list[tuple[float, float]]) -> float:
     return sum((t - mean_t) * (r - mean_r) for t, r in points) / var if var else 0.0
 
 
-MONTHS = [f"{year}-{month:02d}" for year in range(2020, 2026) for month in range(1, 13)]
+FIRST_DAY = date(1950, 1, 1)
+DAYS = 365 * 70  # then round again: a 30-minute soak at 60 writes/s writes about 27,000 days
 
 
 def soak_outage(n: int) -> tuple[str, str, list[dict[str, object]]]:
-    """The n-th write: a 7-minute outage of one account, closed, spread over 72 past months so
-    no one report grows much (a steady workload, not an ever-larger April)."""
-    account, month = ACCOUNTS[n % len(ACCOUNTS)], MONTHS[(n // len(ACCOUNTS)) % len(MONTHS)]
-    day = 1 + (n // (len(ACCOUNTS) * len(MONTHS))) % 28
-    start = f"{month}-{day:02d}T10:00:00Z"
+    """The n-th write: a 7-minute outage of one account, closed, on the account's next day. The
+    log grows by new days and months, as a ledger's does, so no one report keeps growing (each
+    account-month holds at most 31 outages): growth that remains is the server's, not the data's.
+    """
+    account = ACCOUNTS[n % len(ACCOUNTS)]
+    day = FIRST_DAY + timedelta(days=(n // len(ACCOUNTS)) % DAYS)
+    start = f"{day.isoformat()}T10:00:00Z"
     facts: list[dict[str, object]] = [
         {"type": "outage.started", "outage_id": f"soak-{n}", "event_id": f"soak-{n}-s",
          "at": start, "accounts": [account]},
         {"type": "outage.ended", "outage_id": f"soak-{n}", "event_id": f"soak-{n}-e",
          "at": start.replace("T10:00", "T10:07")},
     ]  # fmt: skip
-    return account, month, facts
+    return account, day.isoformat()[:7], facts
 
 
 def write_loop(
@@ -115,7 +119,7 @@ def main() -> int:
                 {
                     "type": "contract.signed",
                     "account_id": a,
-                    "effective_from": "2020-01-01T00:00:00Z",
+                    "effective_from": "1950-01-01T00:00:00Z",
                     "terms": {"template": "lifesize-extreme"},
                 }
             )
