@@ -36,6 +36,7 @@ __all__ = [
     "opened",
     "out",
     "print_json",
+    "read_json_object",
     "read_text",
     "settings",
 ]
@@ -96,6 +97,17 @@ def read_text(file: Path) -> str:
         fail(2, f"cannot read {file}: {error.strerror}")
     except UnicodeDecodeError:
         fail(2, f"{file} is not UTF-8 text")
+
+
+def read_json_object(file: Path, what: str) -> dict[str, Any]:
+    """The one JSON object in `file`; a usage error (exit 2) naming the file otherwise."""
+    try:
+        found = json.loads(read_text(file))
+    except json.JSONDecodeError as error:
+        fail(2, f"{file}: not valid JSON: {error}")
+    if not isinstance(found, dict):
+        fail(2, f"{file}: {what} one JSON object")
+    return found
 
 
 _given: dict[str, Any] = {}

@@ -3,7 +3,6 @@ account-month as known at two recorded times. Both append nothing."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -15,11 +14,10 @@ from api.cli_common import (
     JsonOption,
     app,
     err,
-    fail,
     instant_option,
     month_option,
     out,
-    read_text,
+    read_json_object,
 )
 from api.cli_output import FormatOption, OutputOption, emit
 from api.cli_progress import staged
@@ -42,12 +40,7 @@ def replay(
 ) -> None:
     """What-if: the period under proposed terms beside the actual ones (appends nothing)."""
     known_by = instant_option(as_of, "--as-of")
-    try:
-        proposed = json.loads(read_text(terms))
-    except json.JSONDecodeError as error:
-        fail(2, f"{terms}: not valid JSON: {error}")
-    if not isinstance(proposed, dict):
-        fail(2, f"{terms}: the terms must be one JSON object")
+    proposed = read_json_object(terms, "the terms must be")
     with reports(known_by) as services, staged(out, err, quiet=not all_accounts) as progress:
         found = services.reports.replay(
             proposed,

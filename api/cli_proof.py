@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from api.cli_common import JsonOption, app, fail, opened, out, print_json, read_text
+from api.cli_common import (
+    JsonOption,
+    app,
+    fail,
+    opened,
+    out,
+    print_json,
+    read_json_object,
+    read_text,
+)
 from api.proof import TAMPERED_EXIT, signing_key, verify
 from api.receipts import check_report
 from ledger.verification import Vouched
@@ -105,12 +114,7 @@ def verify_report(
 
     Exit status 0 when the report is valid, 5 when it is not, 2 when it is not a report.
     """
-    try:
-        document = json.loads(read_text(file))
-    except json.JSONDecodeError as error:
-        fail(2, f"{file}: not valid JSON: {error}")
-    if not isinstance(document, dict):
-        fail(2, f"{file}: a report is one JSON object")
+    document = read_json_object(file, "a report is")
     if public_key is not None:
         found = check_report(document, public_key)
     else:
